@@ -1,0 +1,376 @@
+import {
+  copyBase1HeaderSwapped,
+  patchBase1TotalLength,
+  writeBase1Header,
+  type Base1Header,
+} from "./base1-header.ts";
+import {
+  hexTextToBytes,
+  isDigits,
+  isHexText,
+  isLatin1,
+  isNibbleText,
+  writeBcd,
+  writeDecimal,
+  writeEbcdic,
+  writeHexChars,
+  writeLatin1,
+} from "./encodings.ts";
+import { CodecError } from "./errors.ts";
+import type { MessageView } from "./message-view.ts";
+import {
+  FIELD_NUMBER_MAX,
+  PREFIX_BYTES,
+  PREFIX_FIXED,
+  PREFIX_LL_ASCII,
+  PREFIX_LL_BCD,
+  PREFIX_LL_BINARY,
+  PREFIX_LL_EBCDIC,
+  PREFIX_LLL_ASCII,
+  PREFIX_LLL_BCD,
+  PREFIX_LLL_BINARY,
+  PREFIX_LLL_EBCDIC,
+  VALUE_ASCII_DIGITS,
+  VALUE_ASCII_TEXT,
+  VALUE_BCD_DIGITS,
+  VALUE_BCD_TRACK,
+  VALUE_BINARY,
+  VALUE_EBCDIC_DIGITS,
+  VALUE_EBCDIC_TEXT,
+  VALUE_HEX,
+  VALUE_SIGNED_ASCII_DIGITS,
+  VALUE_SIGNED_BCD_DIGITS,
+  valueBytes,
+  type CompiledProfile,
+} from "./spec.ts";
+
+const SLOT_EMPTY = 0;
+const SLOT_TEXT = 1;
+const SLOT_BYTES = 2;
+const SLOT_RAW = 3;
+
+const CHAR_0 = 0x30;
+const EBCDIC_0 = 0xf0;
+const SPACE = 0x20;
+const EBCDIC_SPACE = 0x40;
+
+/**
+ * Builds one message at a time and encodes it into a caller's buffer. Values are only recorded by the
+ * setters; `encodeInto` lays them out in field order, so fields may be set in any order. Echoed fields are
+ * copied byte for byte from the request (same profile, so the same layout). Reused across messages:
+ * `reset` forgets the previous one without allocating.
+ */
+export class MessageBuilder {
+  readonly profile: CompiledProfile;
+  private mti = -1;
+  private readonly slot = new Uint8Array(FIELD_NUMBER_MAX + 1);
+  private readonly text: Array<string | undefined> = new Array(FIELD_NUMBER_MAX + 1).fill(undefined);
+  private readonly byteValues: Array<Uint8Array | undefined> = new Array(FIELD_NUMBER_MAX + 1).fill(undefined);
+  private readonly rawFrame: Array<Uint8Array | undefined> = new Array(FIELD_NUMBER_MAX + 1).fill(undefined);
+  private readonly rawStart = new Int32Array(FIELD_NUMBER_MAX + 1);
+  private readonly rawEnd = new Int32Array(FIELD_NUMBER_MAX + 1);
+  private readonly words = new Uint32Array(4);
+  private readonly bitmapBytes = new Uint8Array(16);
+  private headerRequest: Uint8Array | null = null;
+  private headerValue: Base1Header | null = null;
+
+  constructor(profile: CompiledProfile) {
+    this.profile = profile;
+  }
+
+  reset(mti: number): this {
+    if (!Number.isInteger(mti) || mti < 0 || mti > 9999) throw new CodecError("mti_invalid", 0, -1);
+    const words = this.words;
+    for (let w = 0; w < 4; w++) {
+      let word = words[w]!;
+      while (word !== 0) {
+        const bit = Math.clz32(word);
+        word = (word & ~(0x80000000 >>> bit)) >>> 0;
+        const field = w * 32 + bit + 1;
+        this.slot[field] = SLOT_EMPTY;
+        this.text[field] = undefined;
+        this.byteValues[field] = undefined;
+        this.rawFrame[field] = undefined;
+      }
+    }
+    words.fill(0);
+    this.mti = mti;
+    this.headerRequest = null;
+    this.headerValue = null;
+    return this;
+  }
+
+  /** Sets a field from its text form: digits, characters, "C"/"D" + digits, or hex for binary fields. */
+  set(field: number, value: string): this {
+    this.mark(field);
+    this.slot[field] = SLOT_TEXT;
+    this.text[field] = value;
+    return this;
+  }
+
+  /** Sets a numeric field from a non-negative integer (left-padded with zeros to a fixed length). */
+  setInteger(field: number, value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) throw new CodecError("not_numeric", field, -1, "not a non-negative integer");
+    return this.set(field, String(value));
+  }
+
+  setBytes(field: number, value: Uint8Array): this {
+    this.mark(field);
+    this.slot[field] = SLOT_BYTES;
+    this.byteValues[field] = value;
+    return this;
+  }
+
+  /** Echoes a field of `request` byte for byte, if the request has it. */
+  copy(request: MessageView, field: number): this {
+    if (!request.has(field)) return this;
+    this.mark(field);
+    this.slot[field] = SLOT_RAW;
+    this.rawFrame[field] = request.frame;
+    this.rawStart[field] = request.fieldStart[field]!;
+    this.rawEnd[field] = request.valueEnd[field]!;
+    return this;
+  }
+
+  unset(field: number): this {
+    if (field < 2 || field > FIELD_NUMBER_MAX) return this;
+    this.words[(field - 1) >> 5] = (this.words[(field - 1) >> 5]! & ~(0x80000000 >>> ((field - 1) & 31))) >>> 0;
+    this.slot[field] = SLOT_EMPTY;
+    return this;
+  }
+
+  has(field: number): boolean {
+    return this.slot[field] !== SLOT_EMPTY;
+  }
+
+  /** The header of a response: the request's header with destination and source swapped. */
+  headerFrom(request: MessageView): this {
+    this.headerRequest = request.frame;
+    this.headerValue = null;
+    return this;
+  }
+
+  setHeader(header: Base1Header): this {
+    this.headerValue = header;
+    this.headerRequest = null;
+    return this;
+  }
+
+  private mark(field: number): void {
+    if (!Number.isInteger(field) || field < 2 || field > FIELD_NUMBER_MAX || this.profile.valueKind[field] === 0) {
+      throw new CodecError("field_not_in_spec", Number.isInteger(field) ? field : null, -1);
+    }
+    const w = (field - 1) >> 5;
+    this.words[w] = (this.words[w]! | (0x80000000 >>> ((field - 1) & 31))) >>> 0;
+  }
+
+  /** Encodes header + MTI + bitmap + fields at `offset`; returns the offset after the last byte written. */
+  encodeInto(out: Uint8Array, offset: number): number {
+    if (this.mti < 0) throw new CodecError("mti_invalid", 0, -1, "reset(mti) first");
+    const profile = this.profile;
+    const frameStart = offset;
+    if (profile.headerBytes > 0) {
+      ensureRoom(out, offset, profile.headerBytes);
+      if (this.headerRequest !== null) offset = copyBase1HeaderSwapped(out, offset, this.headerRequest);
+      else if (this.headerValue !== null) offset = writeBase1Header(out, offset, this.headerValue);
+      else throw new CodecError("header_invalid", null, -1, "this profile needs a header");
+    }
+    offset = this.writeMti(out, offset);
+    offset = this.writeBitmap(out, offset);
+    const words = this.words;
+    for (let w = 0; w < 4; w++) {
+      let word = words[w]!;
+      while (word !== 0) {
+        const bit = Math.clz32(word);
+        word = (word & ~(0x80000000 >>> bit)) >>> 0;
+        const field = w * 32 + bit + 1;
+        if (field === 1) continue;
+        offset = this.writeField(out, offset, field);
+      }
+    }
+    if (profile.headerBytes > 0) {
+      if (offset - frameStart > 0xffff) throw new CodecError("length_over_max", null, -1, "frame over 65535 bytes");
+      patchBase1TotalLength(out, frameStart, offset - frameStart);
+    }
+    return offset;
+  }
+
+  /** Convenience for tools and tests: the encoded frame in a fresh array. */
+  encode(bytesMax = 65535): Uint8Array {
+    const scratch = new Uint8Array(bytesMax);
+    const end = this.encodeInto(scratch, 0);
+    return scratch.slice(0, end);
+  }
+
+  private writeMti(out: Uint8Array, offset: number): number {
+    if (this.profile.mtiBcd) {
+      ensureRoom(out, offset, 2);
+      out[offset] = (Math.floor(this.mti / 1000) << 4) | (Math.floor(this.mti / 100) % 10);
+      out[offset + 1] = ((Math.floor(this.mti / 10) % 10) << 4) | this.mti % 10;
+      return offset + 2;
+    }
+    ensureRoom(out, offset, 4);
+    return writeDecimal(out, offset, this.mti, 4, CHAR_0);
+  }
+
+  private writeBitmap(out: Uint8Array, offset: number): number {
+    const words = this.words;
+    const secondary = words[2] !== 0 || words[3] !== 0;
+    words[0] = secondary ? (words[0]! | 0x80000000) >>> 0 : (words[0]! & 0x7fffffff) >>> 0;
+    const count = secondary ? 4 : 2;
+    const scratch = this.bitmapBytes.subarray(0, count * 4);
+    for (let w = 0; w < count; w++) {
+      const word = words[w]!;
+      scratch[w * 4] = word >>> 24;
+      scratch[w * 4 + 1] = (word >>> 16) & 0xff;
+      scratch[w * 4 + 2] = (word >>> 8) & 0xff;
+      scratch[w * 4 + 3] = word & 0xff;
+    }
+    if (this.profile.bitmapHex) {
+      ensureRoom(out, offset, scratch.length * 2);
+      return writeHexChars(out, offset, scratch);
+    }
+    ensureRoom(out, offset, scratch.length);
+    out.set(scratch, offset);
+    return offset + scratch.length;
+  }
+
+  private writeField(out: Uint8Array, offset: number, field: number): number {
+    const slot = this.slot[field];
+    if (slot === SLOT_RAW) {
+      const source = this.rawFrame[field]!;
+      const start = this.rawStart[field]!;
+      const end = this.rawEnd[field]!;
+      ensureRoom(out, offset, end - start);
+      // Echoed fields are short: a plain loop beats creating a subarray for `set`.
+      for (let i = start; i < end; i++) out[offset++] = source[i]!;
+      return offset;
+    }
+    const profile = this.profile;
+    const valueKind = profile.valueKind[field]!;
+    const prefixKind = profile.prefixKind[field]!;
+    const max = profile.unitsMax[field]!;
+    const fixed = prefixKind === PREFIX_FIXED;
+    let bytes: Uint8Array | undefined;
+    let text: string | undefined;
+    let units: number;
+    if (slot === SLOT_BYTES) {
+      if (valueKind !== VALUE_BINARY && valueKind !== VALUE_HEX) {
+        throw new CodecError("not_encodable", field, -1, "bytes given for a non-binary field");
+      }
+      bytes = this.byteValues[field]!;
+      units = bytes.length;
+    } else {
+      text = this.text[field]!;
+      if (typeof text !== "string") throw new CodecError("value_missing", field, -1);
+      if (valueKind === VALUE_BINARY || valueKind === VALUE_HEX) {
+        if (!isHexText(text)) throw new CodecError("invalid_hex", field, -1, "binary fields take hex text");
+        bytes = hexTextToBytes(text);
+        units = bytes.length;
+      } else {
+        units = checkText(field, valueKind, text);
+      }
+    }
+    if (units > max) throw new CodecError("length_over_max", field, -1, `length ${units} > max ${max}`);
+    const binary = bytes !== undefined;
+    if (fixed && binary && units !== max) {
+      throw new CodecError("length_invalid", field, -1, `binary field needs exactly ${max} bytes, got ${units}`);
+    }
+    const wireUnits = fixed ? max : units;
+    ensureRoom(out, offset, PREFIX_BYTES[prefixKind]! + valueBytes(valueKind, wireUnits));
+    offset = writePrefix(out, offset, prefixKind, units);
+    if (binary) {
+      if (valueKind === VALUE_HEX) return writeHexChars(out, offset, bytes!);
+      out.set(bytes!, offset);
+      return offset + bytes!.length;
+    }
+    return writeText(out, offset, valueKind, text!, wireUnits - units);
+  }
+}
+
+/** Checks a text value for its field kind; returns its length in units (digits exclude the sign). */
+function checkText(field: number, valueKind: number, text: string): number {
+  switch (valueKind) {
+    case VALUE_ASCII_DIGITS:
+    case VALUE_EBCDIC_DIGITS:
+    case VALUE_BCD_DIGITS:
+      if (!isDigits(text)) throw new CodecError("not_numeric", field, -1);
+      return text.length;
+    case VALUE_BCD_TRACK:
+      if (!isNibbleText(text)) throw new CodecError("not_encodable", field, -1, "track data takes 0-9, A-F and =");
+      return text.length;
+    case VALUE_SIGNED_ASCII_DIGITS:
+    case VALUE_SIGNED_BCD_DIGITS: {
+      const sign = text.charCodeAt(0);
+      if (sign !== 0x43 && sign !== 0x44) throw new CodecError("invalid_sign", field, -1, "amount starts with C or D");
+      if (!isDigits(text.slice(1))) throw new CodecError("not_numeric", field, -1);
+      return text.length - 1;
+    }
+    default:
+      if (!isLatin1(text)) throw new CodecError("not_encodable", field, -1, "characters outside Latin-1");
+      return text.length;
+  }
+}
+
+/** Writes a checked text value; `padUnits` fills a fixed field (zeros before digits, spaces after text). */
+function writeText(out: Uint8Array, offset: number, valueKind: number, text: string, padUnits: number): number {
+  switch (valueKind) {
+    case VALUE_ASCII_DIGITS:
+      for (let i = 0; i < padUnits; i++) out[offset++] = CHAR_0;
+      return writeLatin1(out, offset, text);
+    case VALUE_EBCDIC_DIGITS:
+      for (let i = 0; i < padUnits; i++) out[offset++] = EBCDIC_0;
+      return writeEbcdic(out, offset, text);
+    case VALUE_BCD_DIGITS:
+    case VALUE_BCD_TRACK:
+      return writeBcd(out, offset, padUnits > 0 ? "0".repeat(padUnits) + text : text);
+    case VALUE_SIGNED_ASCII_DIGITS:
+      out[offset++] = text.charCodeAt(0);
+      for (let i = 0; i < padUnits; i++) out[offset++] = CHAR_0;
+      return writeLatin1(out, offset, text.slice(1));
+    case VALUE_SIGNED_BCD_DIGITS:
+      out[offset++] = text.charCodeAt(0);
+      return writeBcd(out, offset, "0".repeat(padUnits) + text.slice(1));
+    case VALUE_EBCDIC_TEXT:
+      offset = writeEbcdic(out, offset, text);
+      for (let i = 0; i < padUnits; i++) out[offset++] = EBCDIC_SPACE;
+      return offset;
+    case VALUE_ASCII_TEXT:
+    default:
+      offset = writeLatin1(out, offset, text);
+      for (let i = 0; i < padUnits; i++) out[offset++] = SPACE;
+      return offset;
+  }
+}
+
+function writePrefix(out: Uint8Array, offset: number, prefixKind: number, units: number): number {
+  switch (prefixKind) {
+    case PREFIX_FIXED:
+      return offset;
+    case PREFIX_LL_ASCII:
+    case PREFIX_LLL_ASCII:
+      return writeDecimal(out, offset, units, PREFIX_BYTES[prefixKind]!, CHAR_0);
+    case PREFIX_LL_EBCDIC:
+    case PREFIX_LLL_EBCDIC:
+      return writeDecimal(out, offset, units, PREFIX_BYTES[prefixKind]!, EBCDIC_0);
+    case PREFIX_LL_BINARY:
+      out[offset] = units;
+      return offset + 1;
+    case PREFIX_LLL_BINARY:
+      out[offset] = units >> 8;
+      out[offset + 1] = units & 0xff;
+      return offset + 2;
+    case PREFIX_LL_BCD:
+      return writeBcd(out, offset, String(units).padStart(2, "0"));
+    case PREFIX_LLL_BCD:
+      return writeBcd(out, offset, String(units).padStart(4, "0"));
+    default:
+      throw new CodecError("field_not_in_spec", null, -1);
+  }
+}
+
+function ensureRoom(out: Uint8Array, offset: number, bytes: number): void {
+  if (offset + bytes > out.length) {
+    throw new CodecError("length_over_max", null, -1, `message does not fit the ${out.length}-byte buffer`);
+  }
+}

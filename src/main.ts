@@ -1,0 +1,54 @@
+#!/usr/bin/env bun
+import packageJson from "../package.json" with { type: "json" };
+import { benchCommand } from "./commands/bench-codec.ts";
+import { CommandError, UsageError, type Command } from "./commands/cli.ts";
+import { decodeCommand } from "./commands/decode.ts";
+import { encodeCommand } from "./commands/encode.ts";
+
+const COMMANDS: readonly Command[] = [decodeCommand, encodeCommand, benchCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `sekisho ${packageJson.version} — card-issuer authorization processor (ISO 8583)
+
+Usage: sekisho <command> [options]
+
+Commands:
+${lines.join("\n")}
+
+Run \`sekisho <command> --help\` for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    console.log(packageJson.version);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) throw new UsageError(`unknown command "${name}"; run \`sekisho --help\``);
+  return command.run(rest);
+}
+
+function reportFailure(error: unknown): void {
+  const command = process.argv[2] && !process.argv[2].startsWith("-") ? `sekisho ${process.argv[2]}` : "sekisho";
+  if (error instanceof UsageError || error instanceof CommandError) {
+    console.error(`${command}: ${error.message}`);
+    process.exitCode = error.exitCode;
+    return;
+  }
+  // A bug, not bad input: say so in one line; the stack goes to stderr only when asked for.
+  console.error(`${command}: internal error: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.SEKISHO_DEBUG) console.error(error);
+  process.exitCode = 70;
+}
+
+// No top-level await: the compiled binary is built with --bytecode, which needs a plain script body.
+main(process.argv.slice(2)).then((exitCode) => {
+  process.exitCode = exitCode;
+}, reportFailure);
