@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 import packageJson from "../package.json" with { type: "json" };
-import { benchCommand } from "./commands/bench-codec.ts";
+import { benchCommand } from "./commands/bench.ts";
 import { CommandError, UsageError, type Command } from "./commands/cli.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { encodeCommand } from "./commands/encode.ts";

@@ -4,7 +4,7 @@ import { MessageView } from "../iso8583/message-view.ts";
 import { beginResponse } from "../iso8583/response.ts";
 import type { CompiledProfile } from "../iso8583/spec.ts";
 import { requestPan } from "../iso8583/validate.ts";
-import { parseFlags, type Command } from "./cli.ts";
+import { parseFlags } from "./cli.ts";
 import { profileFromFlag } from "./profile-flag.ts";
 
 const SAMPLE_HEADER: Base1Header = {
@@ -132,18 +132,3 @@ export async function runBenchCodec(argv: string[]): Promise<number> {
   }
   return 0;
 }
-
-export const benchCommand: Command = {
-  name: "bench",
-  summary: "measure: `bench codec`",
-  usage: `sekisho bench codec [--profile P] [--json]\n\n${benchCodecUsage}`,
-  async run(argv) {
-    const [target, ...rest] = argv;
-    if (target === undefined || target === "--help" || target === "-h") {
-      console.log(this.usage);
-      return target === undefined ? 2 : 0;
-    }
-    if (target === "codec") return runBenchCodec(rest);
-    throw new (await import("./cli.ts")).UsageError(`unknown benchmark "${target}"; try: codec`);
-  },
-};

@@ -1,0 +1,26 @@
+import { runBenchCodec } from "./bench-codec.ts";
+import { UsageError, type Command } from "./cli.ts";
+
+/** `sekisho bench <target>`: each target is its own module; this only dispatches. */
+const TARGETS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
+  codec: { summary: "in-process codec timing on a typical 0100 and its 0110", run: runBenchCodec },
+};
+
+export const benchCommand: Command = {
+  name: "bench",
+  summary: "measure: " + Object.keys(TARGETS).join(", "),
+  get usage() {
+    const lines = Object.entries(TARGETS).map(([name, target]) => `  ${name.padEnd(8)} ${target.summary}`);
+    return `sekisho bench <target> [options]   (sekisho bench <target> --help for its options)\n\nTargets:\n${lines.join("\n")}`;
+  },
+  async run(argv) {
+    const [target, ...rest] = argv;
+    if (target === undefined || target === "--help" || target === "-h") {
+      console.log(this.usage);
+      return target === undefined ? 2 : 0;
+    }
+    const entry = TARGETS[target];
+    if (entry === undefined) throw new UsageError(`unknown benchmark "${target}"; try: ${Object.keys(TARGETS).join(", ")}`);
+    return entry.run(rest);
+  },
+};

@@ -1,0 +1,232 @@
+/**
+ * The ledger as the rest of Sekisho sees it. Batch-shaped and asynchronous, so that the embedded SQLite
+ * ledger and the shared PostgreSQL ledger both fit behind it: the engine hands over a batch of requests and
+ * gets one decision per request back only after the batch's transaction has committed. Money is always an
+ * integer number of minor units of the account's currency (ISO 4217 numeric code).
+ */
+
+/** ISO 8583 response codes Sekisho gives (DE 39). */
+export type ResponseCode =
+  | "00" // approved
+  | "10" // partial approval
+  | "05" // do not honour
+  | "12" // invalid transaction
+  | "13" // invalid amount
+  | "14" // no such card
+  | "30" // format error
+  | "41" // lost card
+  | "43" // stolen card
+  | "46" // closed account
+  | "51" // insufficient funds
+  | "54" // expired card
+  | "57" // not permitted to cardholder
+  | "61" // over amount limit
+  | "62" // restricted (suspended)
+  | "65" // over frequency limit
+  | "91" // issuer unavailable
+  | "96"; // system malfunction
+
+/** One network request, as plain data taken from the decoded message. Card data never leaves the process. */
+export interface AuthorizationRequest {
+  /** 100, 101, 120, 121, 200, 400, 401, 420, 421. */
+  readonly mti: number;
+  /** The transaction key (see transactionKey in src/authorize/); equal for an 0100 and its 0120 advice. */
+  readonly key: string;
+  /** DE 2 (or the PAN in DE 35). Never logged, never stored in clear. */
+  readonly pan: string;
+  /** DE 3. */
+  readonly processingCode: string;
+  /** DE 4 and DE 49. */
+  readonly amount: number;
+  readonly currency: number;
+  /** DE 6 and DE 51, when present. */
+  readonly billingAmount: number | null;
+  readonly billingCurrency: number | null;
+  /** DE 14, YYMM, when present. */
+  readonly expiry: string | null;
+  /** DE 7 (MMDDhhmmss), DE 11, DE 32, DE 37. */
+  readonly transmissionDateTime: string;
+  readonly stan: string;
+  readonly acquirer: string;
+  readonly retrievalReference: string | null;
+  /** DE 18, 41, 42, 43. */
+  readonly merchantCategory: string | null;
+  readonly terminalId: string | null;
+  readonly merchantId: string | null;
+  readonly merchantNameLocation: string | null;
+  /** Reversals: the key of the transaction reversed (from DE 90, else the request's own key as an 01xx). */
+  readonly originalKey: string | null;
+  /** Reversals: DE 95's actual amount — what stays authorized after a partial reversal. */
+  readonly replacementAmount: number | null;
+  /** Advices: DE 39, the decision the network took on our behalf. */
+  readonly networkResponseCode: string | null;
+  /** The acquirer accepts a partial approval (DE 3/DE 60 indicator, per profile). */
+  readonly partialAllowed: boolean;
+  /** When the request was read off the link (ms since the epoch). */
+  readonly receivedAtMs: number;
+}
+
+export interface AuthorizationDecision {
+  readonly responseCode: ResponseCode;
+  /** DE 38 on approval (00 / 10), a fresh 6-character code; the first answer's code on a replay. */
+  readonly approvalCode: string | null;
+  /** Partial approval: the amount approved (goes back in DE 4). */
+  readonly approvedAmount: number | null;
+  /** Balance inquiries (DE 3 = 31xxxx): the available balance, for DE 54. */
+  readonly availableBalance: number | null;
+  /** Currency of the account the decision was taken against (ISO 4217 numeric), when known. */
+  readonly accountCurrency: number | null;
+  /** True when this is a duplicate or repeat and the first answer was returned unchanged. */
+  readonly replayed: boolean;
+}
+
+export type CardStatus = "active" | "suspended" | "lost" | "stolen" | "closed";
+export const TERMINAL_CARD_STATUSES: readonly CardStatus[] = ["lost", "stolen", "closed"];
+
+export interface CardLimits {
+  /** Largest single authorization, minor units. */
+  readonly perTransactionMax: number;
+  /** Sum of approved authorizations per (UTC) day, minor units. */
+  readonly perDayAmountMax: number;
+  /** Number of approved authorizations per (UTC) day. */
+  readonly perDayCountMax: number;
+}
+
+export interface User {
+  readonly id: string;
+  readonly externalId: string | null;
+  readonly name: string | null;
+  readonly createdAt: string;
+}
+
+export interface AccountBalances {
+  readonly accountId: string;
+  readonly currency: number;
+  /** Posted balance. */
+  readonly ledgerBalance: number;
+  /** Posted balance minus pending holds. */
+  readonly availableBalance: number;
+  /** Sum of pending holds. */
+  readonly heldAmount: number;
+}
+
+export interface Card {
+  readonly id: string;
+  readonly userId: string;
+  readonly panMasked: string;
+  readonly last4: string;
+  readonly expiry: string;
+  readonly status: CardStatus;
+  readonly limits: CardLimits;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface TopUp {
+  readonly id: string;
+  readonly userId: string;
+  readonly amount: number;
+  readonly currency: number;
+  readonly createdAt: string;
+}
+
+export type TransactionKind = "authorization" | "advice" | "financial" | "reversal" | "topup" | "expiry";
+
+export interface TransactionRecord {
+  readonly id: string;
+  readonly kind: TransactionKind;
+  readonly cardId: string | null;
+  readonly panMasked: string | null;
+  readonly amount: number;
+  readonly currency: number;
+  readonly responseCode: ResponseCode | null;
+  readonly approvalCode: string | null;
+  /** approved / declined / reversed / partially_reversed / expired / posted. */
+  readonly status: string;
+  readonly reason: string | null;
+  readonly merchantNameLocation: string | null;
+  readonly merchantCategory: string | null;
+  readonly createdAt: string;
+}
+
+export interface OutboxEvent {
+  readonly id: string;
+  readonly type:
+    | "authorization.approved"
+    | "authorization.declined"
+    | "reversal"
+    | "advice"
+    | "topup"
+    | "card.updated";
+  /** Events of one account are delivered in order. */
+  readonly accountId: string;
+  readonly createdAt: string;
+  readonly data: Record<string, unknown>;
+  readonly attempts: number;
+}
+
+export interface ConsistencyReport {
+  /** Sum of all journal lines over all accounts; must be 0. */
+  readonly journalSum: number;
+  /** Accounts whose stored balances disagree with their journal and holds. */
+  readonly accountsMismatched: number;
+  /** Accounts with a negative available balance not explained by an advice. */
+  readonly accountsNegativeWithoutAdvice: number;
+  /** Transaction keys with more than one hold. */
+  readonly keysWithSeveralHolds: number;
+  readonly consistent: boolean;
+}
+
+/** Expected failures of ledger operations (API misuse, conflicts), as values with a stable code. */
+export type LedgerErrorCode =
+  | "not_found"
+  | "conflict"
+  | "idempotency_conflict"
+  | "invalid_state"
+  | "invalid_amount"
+  | "currency_mismatch"
+  | "unavailable";
+
+export class LedgerError extends Error {
+  override readonly name = "LedgerError";
+  readonly code: LedgerErrorCode;
+  constructor(code: LedgerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export interface Ledger {
+  /** Decides and applies a batch in one transaction; resolves only after it committed. */
+  authorizeBatch(requests: readonly AuthorizationRequest[]): Promise<AuthorizationDecision[]>;
+
+  createUser(input: { externalId?: string | null; name?: string | null; currency?: number }): Promise<User>;
+  getUser(userId: string): Promise<{ user: User; balances: AccountBalances } | null>;
+  /** Stores a card whose PAN the caller generated; `conflict` when that PAN exists already. */
+  issueCard(userId: string, input: { pan: string; expiry: string; limits?: Partial<CardLimits> }): Promise<Card>;
+  getCard(cardId: string): Promise<Card | null>;
+  /** Status and limits; lost / stolen / closed are final (`invalid_state` when leaving them). */
+  updateCard(cardId: string, patch: { status?: CardStatus; limits?: Partial<CardLimits> }): Promise<Card>;
+  /** Same key and same fingerprint → the first result (`replayed`); same key, other fingerprint → conflict. */
+  topUp(
+    userId: string,
+    input: { amount: number; currency?: number; idempotencyKey: string; fingerprint: string },
+  ): Promise<{ topUp: TopUp; replayed: boolean }>;
+  /** Newest first; `cursor` is opaque, from a previous page's `nextCursor`. */
+  listTransactions(
+    userId: string,
+    page: { limit: number; cursor?: string | null },
+  ): Promise<{ items: TransactionRecord[]; nextCursor: string | null }>;
+
+  /** Claims deliverable events (the oldest undelivered one per account), leased to `owner` for `leaseMs`. */
+  claimOutbox(input: { limit: number; leaseMs: number; owner: string; nowMs: number }): Promise<OutboxEvent[]>;
+  completeOutbox(eventId: string, owner: string): Promise<void>;
+  retryOutbox(eventId: string, owner: string, nextAttemptAtMs: number, error: string): Promise<void>;
+  /** Undelivered events (the webhook backlog). */
+  outboxBacklog(): Promise<number>;
+
+  /** Releases holds older than the hold timeout; returns how many. */
+  expireHolds(nowMs: number): Promise<number>;
+  checkConsistency(): Promise<ConsistencyReport>;
+  close(): Promise<void>;
+}
