@@ -72,6 +72,8 @@ export class MessageBuilder {
   private readonly words = new Uint32Array(4);
   private readonly bitmapBytes = new Uint8Array(16);
   private headerRequest: Uint8Array | null = null;
+  /** Bound of the encodeInto call in progress. */
+  private limit = 0;
   private headerValue: Base1Header | null = null;
 
   constructor(profile: CompiledProfile) {
@@ -164,13 +166,17 @@ export class MessageBuilder {
     this.words[w] = (this.words[w]! | (0x80000000 >>> ((field - 1) & 31))) >>> 0;
   }
 
-  /** Encodes header + MTI + bitmap + fields at `offset`; returns the offset after the last byte written. */
-  encodeInto(out: Uint8Array, offset: number): number {
+  /**
+   * Encodes header + MTI + bitmap + fields at `offset`, writing nothing at or past `limit`; returns the
+   * offset after the last byte written. A message that does not fit is a `length_over_max` CodecError.
+   */
+  encodeInto(out: Uint8Array, offset: number, limit = out.length): number {
     if (this.mti < 0) throw new CodecError("mti_invalid", 0, -1, "reset(mti) first");
+    this.limit = Math.min(limit, out.length);
     const profile = this.profile;
     const frameStart = offset;
     if (profile.headerBytes > 0) {
-      ensureRoom(out, offset, profile.headerBytes);
+      this.ensureRoom(offset, profile.headerBytes);
       if (this.headerRequest !== null) offset = copyBase1HeaderSwapped(out, offset, this.headerRequest);
       else if (this.headerValue !== null) offset = writeBase1Header(out, offset, this.headerValue);
       else throw new CodecError("header_invalid", null, -1, "this profile needs a header");
@@ -202,14 +208,20 @@ export class MessageBuilder {
     return scratch.slice(0, end);
   }
 
+  private ensureRoom(offset: number, bytes: number): void {
+    if (offset + bytes > this.limit) {
+      throw new CodecError("length_over_max", null, -1, `message does not fit in ${this.limit} bytes`);
+    }
+  }
+
   private writeMti(out: Uint8Array, offset: number): number {
     if (this.profile.mtiBcd) {
-      ensureRoom(out, offset, 2);
+      this.ensureRoom(offset, 2);
       out[offset] = (Math.floor(this.mti / 1000) << 4) | (Math.floor(this.mti / 100) % 10);
       out[offset + 1] = ((Math.floor(this.mti / 10) % 10) << 4) | this.mti % 10;
       return offset + 2;
     }
-    ensureRoom(out, offset, 4);
+    this.ensureRoom(offset, 4);
     return writeDecimal(out, offset, this.mti, 4, CHAR_0);
   }
 
@@ -227,10 +239,10 @@ export class MessageBuilder {
       scratch[w * 4 + 3] = word & 0xff;
     }
     if (this.profile.bitmapHex) {
-      ensureRoom(out, offset, scratch.length * 2);
+      this.ensureRoom(offset, scratch.length * 2);
       return writeHexChars(out, offset, scratch);
     }
-    ensureRoom(out, offset, scratch.length);
+    this.ensureRoom(offset, scratch.length);
     out.set(scratch, offset);
     return offset + scratch.length;
   }
@@ -241,7 +253,7 @@ export class MessageBuilder {
       const source = this.rawFrame[field]!;
       const start = this.rawStart[field]!;
       const end = this.rawEnd[field]!;
-      ensureRoom(out, offset, end - start);
+      this.ensureRoom(offset, end - start);
       // Echoed fields are short: a plain loop beats creating a subarray for `set`.
       for (let i = start; i < end; i++) out[offset++] = source[i]!;
       return offset;
@@ -277,7 +289,7 @@ export class MessageBuilder {
       throw new CodecError("length_invalid", field, -1, `binary field needs exactly ${max} bytes, got ${units}`);
     }
     const wireUnits = fixed ? max : units;
-    ensureRoom(out, offset, PREFIX_BYTES[prefixKind]! + valueBytes(valueKind, wireUnits));
+    this.ensureRoom(offset, PREFIX_BYTES[prefixKind]! + valueBytes(valueKind, wireUnits));
     offset = writePrefix(out, offset, prefixKind, units);
     if (binary) {
       if (valueKind === VALUE_HEX) return writeHexChars(out, offset, bytes!);
@@ -369,8 +381,3 @@ function writePrefix(out: Uint8Array, offset: number, prefixKind: number, units:
   }
 }
 
-function ensureRoom(out: Uint8Array, offset: number, bytes: number): void {
-  if (offset + bytes > out.length) {
-    throw new CodecError("length_over_max", null, -1, `message does not fit the ${out.length}-byte buffer`);
-  }
-}

@@ -1,0 +1,109 @@
+import { describe, expect, test } from "bun:test";
+import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
+import { MessageView } from "../../src/iso8583/message-view.ts";
+import { loadProfile } from "../../src/iso8583/profiles/index.ts";
+import { Framer } from "../../src/link/framing.ts";
+import { LinkWriter, type WritableSocket } from "../../src/link/writer.ts";
+
+/** A socket that accepts at most `acceptMax` bytes per write, and records what it accepted. */
+class StingySocket implements WritableSocket {
+  readonly accepted: number[] = [];
+  writes = 0;
+  acceptMax = 10;
+  closed = false;
+  write(data: Uint8Array): number {
+    this.writes++;
+    if (this.closed) return -1;
+    const n = Math.min(this.acceptMax, data.length);
+    for (let i = 0; i < n; i++) this.accepted.push(data[i]!);
+    return n;
+  }
+}
+
+const profile = loadProfile("iso87-ascii");
+
+function message(stan: number): MessageBuilder {
+  return new MessageBuilder(profile).reset(110).set(11, String(stan).padStart(6, "0")).set(39, "00");
+}
+
+function framesOf(bytes: number[]): string[] {
+  const stans: string[] = [];
+  const view = new MessageView(profile);
+  new Framer({ framing: "length2", frameBytesMax: 8192 }).push(Uint8Array.from(bytes), (frame) => {
+    view.decode(frame);
+    stans.push(view.string(11));
+  });
+  return stans;
+}
+
+describe("LinkWriter", () => {
+  test("messages queued in one turn go out in one write; a partial write is resumed on drain", () => {
+    const socket = new StingySocket();
+    const writer = new LinkWriter(socket, { framing: "length2", frameBytesMax: 8192, bufferBytesMax: 1 << 20 });
+    for (let stan = 1; stan <= 5; stan++) expect(writer.enqueue(message(stan))).toBe("queued");
+    expect(socket.writes).toBe(0);
+    writer.flush();
+    expect(socket.writes).toBe(1);
+    expect(writer.partialWrites).toBe(1);
+    const pending = writer.pendingBytes;
+    expect(pending).toBeGreaterThan(0);
+    socket.acceptMax = 1 << 20;
+    writer.flush(); // what drain does
+    expect(writer.pendingBytes).toBe(0);
+    expect(framesOf(socket.accepted)).toEqual(["000001", "000002", "000003", "000004", "000005"]);
+  });
+
+  test("drain with nothing pending writes nothing", () => {
+    const socket = new StingySocket();
+    const writer = new LinkWriter(socket, { framing: "length2", frameBytesMax: 8192, bufferBytesMax: 1 << 20 });
+    writer.flush();
+    writer.flush();
+    expect(socket.writes).toBe(0);
+  });
+
+  test("bytes keep their order across compaction and growth while the socket accepts a trickle", () => {
+    const socket = new StingySocket();
+    socket.acceptMax = 37;
+    const writer = new LinkWriter(socket, { framing: "length2", frameBytesMax: 8192, bufferBytesMax: 1 << 20 });
+    const expected: string[] = [];
+    for (let stan = 1; stan <= 3000; stan++) {
+      expect(writer.enqueue(message(stan))).toBe("queued");
+      expected.push(String(stan).padStart(6, "0"));
+      if (stan % 7 === 0) writer.flush();
+    }
+    socket.acceptMax = 1 << 30;
+    writer.flush();
+    expect(framesOf(socket.accepted)).toEqual(expected);
+  });
+
+  test("the buffer is bounded: at writeBufferBytesMax the writer reports overflow instead of growing", () => {
+    const socket = new StingySocket();
+    socket.acceptMax = 0;
+    const bufferBytesMax = 8192 + 2 + 100;
+    const writer = new LinkWriter(socket, { framing: "length2", frameBytesMax: 8192, bufferBytesMax });
+    let queued = 0;
+    while (writer.enqueue(message(queued + 1)) === "queued") queued++;
+    expect(queued).toBeGreaterThan(0);
+    expect(writer.pendingBytes + 8192 + 2).toBeGreaterThan(bufferBytesMax);
+    expect(writer.enqueue(message(1))).toBe("overflow");
+  });
+
+  test("a message larger than frameBytesMax is refused, not sent", () => {
+    const writer = new LinkWriter(new StingySocket(), { framing: "length2", frameBytesMax: 100, bufferBytesMax: 1 << 16 });
+    expect(writer.enqueue(new MessageBuilder(profile).reset(110).set(48, "x".repeat(200)))).toBe("too_large");
+    expect(writer.pendingBytes).toBe(0);
+  });
+
+  test("a closed socket: pending bytes are dropped and counted, waiters released", async () => {
+    const socket = new StingySocket();
+    socket.acceptMax = 0;
+    const writer = new LinkWriter(socket, { framing: "length2", frameBytesMax: 8192, bufferBytesMax: 1 << 16 });
+    writer.enqueue(message(1));
+    writer.flush();
+    const flushed = writer.whenFlushed();
+    const dropped = writer.close();
+    expect(dropped).toBeGreaterThan(0);
+    await flushed;
+    expect(writer.enqueue(message(2))).toBe("closed");
+  });
+});

@@ -1,0 +1,81 @@
+import type { MessageView } from "../../src/iso8583/message-view.ts";
+import type { AuthorizationDecision, AuthorizationRequest, Ledger } from "../../src/ledger/ledger.ts";
+
+/**
+ * A ledger double for engine tests that need to control the ledger's timing and failures (a slow commit,
+ * a failing batch). It approves every request and remembers what it was given; it is not a ledger — the
+ * end-to-end tests run the real one.
+ */
+export class ScriptedLedger implements Ledger {
+  readonly seen: AuthorizationRequest[] = [];
+  readonly batchSizes: number[] = [];
+  /** Awaited before each batch commits; tests replace it to hold batches back. */
+  gate: () => Promise<void> = async () => {};
+  failNext = 0;
+  private approvals = 0;
+
+  async authorizeBatch(requests: readonly AuthorizationRequest[]): Promise<AuthorizationDecision[]> {
+    await this.gate();
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("ledger unavailable (scripted)");
+    }
+    this.batchSizes.push(requests.length);
+    this.seen.push(...requests);
+    return requests.map(() => ({
+      responseCode: "00",
+      approvalCode: String(++this.approvals).padStart(6, "0"),
+      approvedAmount: null,
+      availableBalance: null,
+      accountCurrency: 392,
+      replayed: false,
+    }));
+  }
+
+  private unsupported(): never {
+    throw new Error("not part of the scripted ledger");
+  }
+  createUser = () => this.unsupported();
+  getUser = () => this.unsupported();
+  issueCard = () => this.unsupported();
+  getCard = () => this.unsupported();
+  updateCard = () => this.unsupported();
+  topUp = () => this.unsupported();
+  listTransactions = () => this.unsupported();
+  claimOutbox = () => this.unsupported();
+  completeOutbox = () => this.unsupported();
+  retryOutbox = () => this.unsupported();
+  outboxBacklog = () => this.unsupported();
+  expireHolds = () => this.unsupported();
+  checkConsistency = () => this.unsupported();
+  async close(): Promise<void> {}
+}
+
+/** A minimal request mapping for engine tests (the product uses src/authorize's). */
+export function testRequestFromView(view: MessageView, receivedAtMs: number): AuthorizationRequest {
+  const text = (field: number) => (view.has(field) ? view.string(field) : null);
+  return {
+    mti: view.mti,
+    key: `${view.mti}:${text(32)}:${text(11)}:${text(7)}`,
+    pan: text(2) ?? "",
+    processingCode: text(3) ?? "000000",
+    amount: view.has(4) ? view.integer(4) : 0,
+    currency: view.has(49) ? view.integer(49) : 0,
+    billingAmount: null,
+    billingCurrency: null,
+    expiry: text(14),
+    transmissionDateTime: text(7) ?? "",
+    stan: text(11) ?? "",
+    acquirer: text(32) ?? "",
+    retrievalReference: text(37),
+    merchantCategory: null,
+    terminalId: null,
+    merchantId: null,
+    merchantNameLocation: null,
+    originalKey: null,
+    replacementAmount: null,
+    networkResponseCode: null,
+    partialAllowed: false,
+    receivedAtMs,
+  };
+}
