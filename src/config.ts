@@ -120,6 +120,43 @@ export const CONFIG_KEYS = {
     group: "api",
   },
   apiBodyBytesMax: { schema: int(1024, 16 * 1024 * 1024, 65_536), help: "largest API request body, bytes", group: "api" },
+  cardBin: {
+    schema: z.string().regex(/^\d{6,8}$/, "6 to 8 digits").default("490000"),
+    help: "BIN (first 6–8 digits) of the 16-digit PANs the API issues",
+    group: "api",
+  },
+  cardExpiryYears: { schema: int(1, 20, 5), help: "a new card's default expiry, years from the issuing month", group: "api" },
+  // ── webhooks ──
+  webhookTimeoutMs: {
+    schema: positiveMs(100, 120_000, 5000),
+    help: "one webhook delivery's bound (connect, send, response); past it the attempt failed",
+    group: "webhooks",
+  },
+  webhookRetryDelayMinMs: {
+    schema: positiveMs(10, 3_600_000, 1000),
+    help: "delay before retrying a failed webhook (then doubled per attempt, with jitter)",
+    group: "webhooks",
+  },
+  webhookRetryDelayMaxMs: {
+    schema: positiveMs(10, 86_400_000, 300_000),
+    help: "largest delay between two attempts at one webhook event",
+    group: "webhooks",
+  },
+  webhookBatchSizeMax: {
+    schema: int(1, 1000, 32),
+    help: "outbox events the notifier claims in one turn",
+    group: "webhooks",
+  },
+  webhookConcurrency: {
+    schema: int(1, 64, 4),
+    help: "webhook deliveries in flight at once (never two of one account)",
+    group: "webhooks",
+  },
+  webhookPollMs: {
+    schema: positiveMs(10, 60_000, 250),
+    help: "how often an idle notifier looks for new outbox events",
+    group: "webhooks",
+  },
   // ── operations ──
   logLevel: { schema: z.enum(["debug", "info", "warn", "error"]).default("info"), help: "log level", group: "ops" },
   logFormat: {
@@ -243,6 +280,15 @@ function checkBounds(config: Config): void {
   }
   if (config.echoTimeoutMs >= config.echoIdleMs) {
     fail(`echoTimeoutMs (${config.echoTimeoutMs}) must be below echoIdleMs (${config.echoIdleMs})`);
+  }
+  if (config.webhookRetryDelayMinMs > config.webhookRetryDelayMaxMs) {
+    fail(
+      `webhookRetryDelayMinMs (${config.webhookRetryDelayMinMs}) must not exceed ` +
+        `webhookRetryDelayMaxMs (${config.webhookRetryDelayMaxMs})`,
+    );
+  }
+  if (config.webhookUrl !== undefined && config.webhookSecret === undefined) {
+    fail("SEKISHO_WEBHOOK_URL is set but SEKISHO_WEBHOOK_SECRET is not: webhooks are always signed");
   }
   if (config.requestDeadlineMs >= config.drainDeadlineMs) {
     fail(`requestDeadlineMs (${config.requestDeadlineMs}) must be below drainDeadlineMs (${config.drainDeadlineMs})`);

@@ -1,0 +1,105 @@
+import type { z } from "zod";
+import type { AccountBalances, Card, ResponseCode, TopUp, TransactionRecord, User } from "../ledger/ledger.ts";
+import { maskText } from "../ops/mask.ts";
+import { currencyAlpha } from "./currency.ts";
+import type * as schemas from "./schemas.ts";
+
+/**
+ * Ledger records as the API's snake_case JSON. Pure functions; the only place that knows both shapes.
+ * Free text from the network (merchant names) goes through maskText: an acquirer may put anything there.
+ */
+export function userJson(user: User, balances: AccountBalances): z.output<typeof schemas.User> {
+  return {
+    id: user.id,
+    external_id: user.externalId,
+    name: user.name,
+    created_at: user.createdAt,
+    account: {
+      id: balances.accountId,
+      currency: currencyAlpha(balances.currency),
+      ledger_balance: balances.ledgerBalance,
+      available_balance: balances.availableBalance,
+      held_amount: balances.heldAmount,
+    },
+  };
+}
+
+export function cardJson(card: Card): z.output<typeof schemas.Card> {
+  return {
+    id: card.id,
+    user_id: card.userId,
+    pan_masked: card.panMasked,
+    last4: card.last4,
+    expiry: card.expiry,
+    status: card.status,
+    limits: {
+      per_transaction_max: card.limits.perTransactionMax,
+      per_day_amount_max: card.limits.perDayAmountMax,
+      per_day_count_max: card.limits.perDayCountMax,
+    },
+    created_at: card.createdAt,
+    updated_at: card.updatedAt,
+  };
+}
+
+export function topUpJson(topUp: TopUp): z.output<typeof schemas.TopUp> {
+  return {
+    id: topUp.id,
+    user_id: topUp.userId,
+    amount: topUp.amount,
+    currency: currencyAlpha(topUp.currency),
+    created_at: topUp.createdAt,
+  };
+}
+
+export function transactionJson(record: TransactionRecord): z.output<typeof schemas.Transaction> {
+  const merchant = splitMerchant(record.merchantNameLocation);
+  return {
+    id: record.id,
+    type: record.kind,
+    status: record.status,
+    amount: record.amount,
+    currency: currencyAlpha(record.currency),
+    card_id: record.cardId,
+    pan_masked: record.panMasked === null ? null : maskText(record.panMasked),
+    response_code: record.responseCode,
+    approval_code: record.approvalCode,
+    reason: record.reason ?? (record.status === "declined" ? declineReason(record.responseCode) : null),
+    merchant_name: merchant.name,
+    merchant_location: merchant.location,
+    merchant_category: record.merchantCategory,
+    created_at: record.createdAt,
+  };
+}
+
+/** DE 43 is 40 characters: name (25), city (13), country (2). Shorter values are all name. */
+export function splitMerchant(value: string | null): { name: string | null; location: string | null } {
+  if (value === null) return { name: null, location: null };
+  const text = maskText(value);
+  const name = text.slice(0, 25).trim();
+  const location = text.slice(25).replace(/\s+/g, " ").trim();
+  return { name: name === "" ? null : name, location: location === "" ? null : location };
+}
+
+const DECLINE_REASONS: Partial<Record<ResponseCode, string>> = {
+  "05": "do_not_honour",
+  "12": "invalid_transaction",
+  "13": "invalid_amount",
+  "14": "no_such_card",
+  "30": "format_error",
+  "41": "card_lost",
+  "43": "card_stolen",
+  "46": "card_closed",
+  "51": "insufficient_funds",
+  "54": "card_expired",
+  "57": "not_permitted",
+  "61": "over_amount_limit",
+  "62": "card_suspended",
+  "65": "over_frequency_limit",
+  "91": "issuer_unavailable",
+  "96": "system_malfunction",
+};
+
+export function declineReason(code: ResponseCode | null): string | null {
+  return code === null ? null : (DECLINE_REASONS[code] ?? `response_code_${code}`);
+}

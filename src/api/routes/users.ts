@@ -1,0 +1,41 @@
+import { notFound } from "../errors.ts";
+import { userJson } from "../present.ts";
+import { defineRoute } from "../route.ts";
+import * as schemas from "../schemas.ts";
+
+export const createUser = defineRoute({
+  method: "POST",
+  path: "/v1/users",
+  operationId: "createUser",
+  summary: "Create a user with an empty prepaid account",
+  tag: "users",
+  auth: true,
+  body: schemas.CreateUserRequest.optional(),
+  responses: { 201: { description: "the user", schema: schemas.User } },
+  async handle({ body, deps }) {
+    const user = await deps.ledger.createUser({
+      externalId: body?.external_id ?? null,
+      name: body?.name ?? null,
+      currency: deps.currency,
+    });
+    const found = await deps.ledger.getUser(user.id);
+    if (found === null) throw new Error("a user just created is missing");
+    return { status: 201, json: userJson(found.user, found.balances) };
+  },
+});
+
+export const getUser = defineRoute({
+  method: "GET",
+  path: "/v1/users/:id",
+  operationId: "getUser",
+  summary: "A user with their ledger and available balances",
+  tag: "users",
+  auth: true,
+  params: schemas.IdParams,
+  responses: { 200: { description: "the user", schema: schemas.User } },
+  async handle({ params, deps }) {
+    const found = await deps.ledger.getUser(params.id);
+    if (found === null) throw notFound("user");
+    return { status: 200, json: userJson(found.user, found.balances) };
+  },
+});
