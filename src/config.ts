@@ -65,9 +65,19 @@ export const CONFIG_KEYS = {
     help: "responses a link may hold while the socket is not accepting, bytes; beyond it the link is re-dialled",
     group: "links",
   },
+  base1SourceStation: {
+    schema: z.string().regex(/^\d{6}$/, "6 digits").default("000000"),
+    help: "visa-base1: our station id, the source in the BASE I header of the messages we originate",
+    group: "links",
+  },
+  base1DestinationStation: {
+    schema: z.string().regex(/^\d{6}$/, "6 digits").default("000000"),
+    help: "visa-base1: the network's station id, the destination of the messages we originate",
+    group: "links",
+  },
   // ── engine ──
   ringCapacity: {
-    schema: int(2, 1 << 20, 16_384).refine(isPowerOfTwo, "must be a power of two"),
+    schema: int(2, 1 << 20, 4096).refine(isPowerOfTwo, "must be a power of two"),
     help: "requests queued between the links and the authorization tasks (a power of two)",
     group: "engine",
   },

@@ -1,11 +1,12 @@
 #!/usr/bin/env bun
 import packageJson from "../package.json" with { type: "json" };
 import { benchCommand } from "./commands/bench.ts";
+import { configCommand } from "./commands/config-reference.ts";
 import { CommandError, UsageError, type Command } from "./commands/cli.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { encodeCommand } from "./commands/encode.ts";
 
-const COMMANDS: readonly Command[] = [decodeCommand, encodeCommand, benchCommand];
+const COMMANDS: readonly Command[] = [decodeCommand, encodeCommand, benchCommand, configCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

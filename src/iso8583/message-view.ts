@@ -41,6 +41,7 @@ import {
 } from "./spec.ts";
 
 const EMPTY = new Uint8Array(0);
+const ABSENT = 0xffff;
 const SIGN_CREDIT = 0x43; // 'C'
 const SIGN_DEBIT = 0x44; // 'D'
 
@@ -61,11 +62,15 @@ export class MessageView {
   rejected = false;
   /** True once every field decoded and no bytes were left over. */
   complete = false;
-  /** Where each field starts (its prefix), where its value starts, how many bytes and units it holds. */
-  readonly fieldStart = new Int32Array(FIELD_NUMBER_MAX + 1).fill(-1);
-  readonly valueStart = new Int32Array(FIELD_NUMBER_MAX + 1);
-  readonly valueEnd = new Int32Array(FIELD_NUMBER_MAX + 1);
-  readonly valueUnits = new Int32Array(FIELD_NUMBER_MAX + 1);
+  /**
+   * Where each field starts (its prefix), where its value starts and ends, and how many units it holds.
+   * Frames are at most 65535 bytes (2-byte length prefix), so 16 bits suffice; ABSENT marks a missing
+   * field (no field can start at the last byte of a frame and still hold a value).
+   */
+  readonly fieldStart = new Uint16Array(FIELD_NUMBER_MAX + 1).fill(ABSENT);
+  readonly valueStart = new Uint16Array(FIELD_NUMBER_MAX + 1);
+  readonly valueEnd = new Uint16Array(FIELD_NUMBER_MAX + 1);
+  readonly valueUnits = new Uint16Array(FIELD_NUMBER_MAX + 1);
   /** Present field numbers in wire order; only the first `presentCount` entries are meaningful. */
   readonly presentFields = new Uint8Array(FIELD_NUMBER_MAX);
   presentCount = 0;
@@ -112,7 +117,8 @@ export class MessageView {
   }
 
   private reset(frame: Uint8Array): void {
-    for (let i = 0; i < this.presentCount; i++) this.fieldStart[this.presentFields[i]!] = -1;
+    if (frame.length > 0xffff) throw new CodecError("length_over_max", null, 0, "frame over 65535 bytes");
+    for (let i = 0; i < this.presentCount; i++) this.fieldStart[this.presentFields[i]!] = ABSENT;
     this.presentCount = 0;
     this.frame = frame;
     this.mti = -1;
@@ -189,7 +195,7 @@ export class MessageView {
   // ── accessors ─────────────────────────────────────────────────────────────────────────────────
 
   has(field: number): boolean {
-    return this.fieldStart[field]! >= 0;
+    return this.fieldStart[field] !== ABSENT;
   }
 
   /** The MTI as four digits ("0100"). */
@@ -266,7 +272,7 @@ export class MessageView {
   }
 
   private assertPresent(field: number): void {
-    if (this.fieldStart[field]! < 0) throw new RangeError(`field ${field} is not present`);
+    if (this.fieldStart[field] === ABSENT) throw new RangeError(`field ${field} is not present`);
   }
 }
 
