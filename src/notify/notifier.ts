@@ -178,7 +178,7 @@ export class Notifier {
         this.metrics.deliveries.inc({ outcome: "failed" });
         this.metrics.failures.inc({ reason: outcome.reason });
         this.options.logger.warn("notify.delivery_failed", {
-          event: event.id,
+          event_id: event.id,
           type: event.type,
           attempt: event.attempts + 1,
           reason: outcome.error,
@@ -188,7 +188,7 @@ export class Notifier {
     } catch (error) {
       // The lease runs out and the event is claimed again: at least once still holds.
       this.metrics.claimFailures.inc();
-      this.options.logger.error("notify.outbox_update_failed", { event: event.id, error });
+      this.options.logger.error("notify.outbox_update_failed", { event_id: event.id, error });
     }
   }
 
