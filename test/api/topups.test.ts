@@ -50,10 +50,16 @@ describe("top-ups", () => {
     const conflict = await topUp({ amount: 701 }, "topup-conflict");
     expect(conflict.status).toBe(409);
     expect(conflict.json.error.code).toBe("idempotency_conflict");
-    const otherUser = (await api.request("POST", "/v1/users", {})).json.id;
-    const elsewhere = await topUp({ amount: 700 }, "topup-conflict", otherUser);
-    expect(elsewhere.status).toBe(409);
     expect(await balances()).toEqual(after);
+  });
+
+  test("keys are scoped to the user: another user's top-up with the same key is its own", async () => {
+    expect((await topUp({ amount: 300 }, "topup-shared-key")).status).toBe(201);
+    const otherUser = (await api.request("POST", "/v1/users", {})).json.id;
+    const elsewhere = await topUp({ amount: 900 }, "topup-shared-key", otherUser);
+    expect(elsewhere.status).toBe(201);
+    expect(elsewhere.json.user_id).toBe(otherUser);
+    expect((await api.request("GET", `/v1/users/${otherUser}`)).json.account.ledger_balance).toBe(900);
   });
 
   test("the Idempotency-Key header is required and bounded", async () => {

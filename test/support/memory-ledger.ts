@@ -152,7 +152,7 @@ export class MemoryLedger implements Ledger {
   async topUp(userId: string, input: { amount: number; currency?: number; idempotencyKey: string; fingerprint: string }) {
     const user = this.s.users.get(userId);
     if (user === undefined) throw new LedgerError("not_found", "no such user");
-    const seen = this.s.topUps.get(input.idempotencyKey);
+    const seen = this.s.topUps.get(`${userId}:${input.idempotencyKey}`);
     if (seen !== undefined) {
       if (seen.fingerprint !== input.fingerprint) throw new LedgerError("idempotency_conflict", "key used with another request");
       return { topUp: seen.topUp, replayed: true };
@@ -160,7 +160,7 @@ export class MemoryLedger implements Ledger {
     if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new LedgerError("invalid_amount", "amount must be positive");
     if (input.currency !== undefined && input.currency !== user.currency) throw new LedgerError("currency_mismatch", "wrong currency");
     const topUp = { id: this.id("top"), userId, amount: input.amount, currency: user.currency, createdAt: this.now() };
-    this.s.topUps.set(input.idempotencyKey, { fingerprint: input.fingerprint, topUp });
+    this.s.topUps.set(`${userId}:${input.idempotencyKey}`, { fingerprint: input.fingerprint, topUp });
     this.s.balances.get(user.accountId)!.ledger += input.amount;
     this.record(userId, { kind: "topup", cardId: null, panMasked: null, amount: input.amount, currency: user.currency, responseCode: null, approvalCode: null, status: "posted", reason: null, merchantNameLocation: null, merchantCategory: null });
     this.emit("topup", user.accountId, { topUpId: topUp.id, amount: input.amount, currency: user.currency });
