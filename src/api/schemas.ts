@@ -30,9 +30,13 @@ export const LIMITS = {
   /** Twelve digits: the widest amount DE 4 can carry. */
   amountMax: 999_999_999_999,
   textCharsMax: 200,
+  /** The ledger's bounds on card limits: amounts up to 10^15 − 1 minor units, 1 to 10^6 a day. */
+  limitAmountMax: 999_999_999_999_999,
+  limitCountMax: 1_000_000,
 } as const;
 
 const amount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const limitAmount = z.number().int().min(1).max(LIMITS.limitAmountMax);
 const signedAmount = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const timestamp = doc(z.string(), "ISO 8601 UTC timestamp");
 const currencyOut = doc(z.string().regex(/^([A-Z]{3}|\d{3})$/), "ISO 4217 alphabetic code (numeric when outside the supported table)");
@@ -94,9 +98,9 @@ export const LimitsPatch = component(
   "LimitsPatch",
   "Limits to set; omitted ones keep their value (or the default, for a new card)",
   z.strictObject({
-    per_transaction_max: amount.optional(),
-    per_day_amount_max: amount.optional(),
-    per_day_count_max: amount.optional(),
+    per_transaction_max: limitAmount.optional(),
+    per_day_amount_max: limitAmount.optional(),
+    per_day_count_max: z.number().int().min(1).max(LIMITS.limitCountMax).optional(),
   }),
 );
 

@@ -1,10 +1,12 @@
 import type { OutboxEvent } from "../ledger/ledger.ts";
+import { splitMerchant } from "../api/present.ts";
 import { maskValue } from "../ops/mask.ts";
 
 /**
  * The JSON a webhook receiver gets: `{ id, type, created_at, data }`, in the API's conventions whatever the
  * ledger stored — keys in snake_case, currencies as ISO 4217 alphabetic codes — and masked like a log line,
- * so no full card number can leave in an event.
+ * so no full card number can leave in an event. A DE 43 `name_location` also gets the `name` and `location`
+ * the history shows.
  */
 export interface WebhookBody {
   id: string;
@@ -38,6 +40,11 @@ function conventions(value: unknown, currencyAlpha: (numeric: number) => string,
       (name === "currency" || name.endsWith("_currency")) && typeof item === "number"
         ? currencyAlpha(item)
         : conventions(item, currencyAlpha, depth + 1);
+  }
+  if (typeof out.name_location === "string") {
+    const merchant = splitMerchant(out.name_location);
+    out.name ??= merchant.name;
+    out.location ??= merchant.location;
   }
   return out;
 }

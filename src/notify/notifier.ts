@@ -173,14 +173,14 @@ export class Notifier {
         // Not a failure of the receiver: hand the event back at once, for the next start.
         await this.options.ledger.retryOutbox(event.id, this.owner, this.clock(), "stopped before acknowledgement");
       } else {
-        const delayMs = retryDelayMs(event.attempts, this.options.retryDelayMinMs, this.options.retryDelayMaxMs, this.random);
+        const delayMs = retryDelayMs(attemptOf(event) - 1, this.options.retryDelayMinMs, this.options.retryDelayMaxMs, this.random);
         await this.options.ledger.retryOutbox(event.id, this.owner, this.clock() + delayMs, outcome.error);
         this.metrics.deliveries.inc({ outcome: "failed" });
         this.metrics.failures.inc({ reason: outcome.reason });
         this.options.logger.warn("notify.delivery_failed", {
           event_id: event.id,
           type: event.type,
-          attempt: event.attempts + 1,
+          attempt: attemptOf(event),
           reason: outcome.error,
           retry_in_ms: delayMs,
         });
@@ -211,7 +211,7 @@ export class Notifier {
           [SIGNATURE_HEADER]: signatureHeader(this.options.secret, timestampSeconds, body),
           "Sekisho-Event-Id": event.id,
           "Sekisho-Event-Type": event.type,
-          "Sekisho-Delivery-Attempt": String(event.attempts + 1),
+          "Sekisho-Delivery-Attempt": String(attemptOf(event)),
         },
       });
       // The receiver's answer body is not ours to read: release it without buffering.
@@ -225,6 +225,11 @@ export class Notifier {
       return { reason: "network", error: `network: ${typeof code === "string" ? code : (error as Error).name}` };
     }
   }
+}
+
+/** The ledger counts an attempt when it hands the event out, so a claimed event's count includes this one. */
+function attemptOf(event: OutboxEvent): number {
+  return Math.max(1, event.attempts);
 }
 
 async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {

@@ -84,6 +84,9 @@ describe("cards", () => {
     const badLimit = await api.request("POST", `/v1/users/${userId}/cards`, { body: { limits: { per_day_count_max: -1 } } });
     expect(badLimit.status).toBe(422);
     expect(badLimit.json.error.message).toContain("limits.per_day_count_max");
+    for (const limits of [{ per_day_count_max: 0 }, { per_day_count_max: 1_000_001 }, { per_transaction_max: 0 }]) {
+      expect((await api.request("POST", `/v1/users/${userId}/cards`, { body: { limits } })).status).toBe(422);
+    }
     const fraction = await api.request("POST", `/v1/users/${userId}/cards`, { body: { limits: { per_transaction_max: 1.5 } } });
     expect(fraction.status).toBe(422);
   });

@@ -37,6 +37,13 @@ describe("users", () => {
     }
   });
 
+  test("an external_id already taken is 409 conflict", async () => {
+    expect((await api.request("POST", "/v1/users", { body: { external_id: "prog-dup" } })).status).toBe(201);
+    const again = await api.request("POST", "/v1/users", { body: { external_id: "prog-dup", name: "Other" } });
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe("conflict");
+  });
+
   test("GET of an unknown or impossible id is 404 not_found", async () => {
     for (const id of ["usr_does_not_exist", "has%20space", "x".repeat(65)]) {
       const response = await api.request("GET", `/v1/users/${id}`);

@@ -63,6 +63,7 @@ describe("event bodies", () => {
           currency: 392,
           billingCurrency: 840,
           merchant: { nameLocation: "SHOP 4900001234567890" },
+          terminal: { nameLocation: "KONBINI SHINJUKU         SHINJUKU     JP" },
           pan: "4900001234567890",
         },
       },
@@ -77,7 +78,12 @@ describe("event bodies", () => {
         amount: 1200,
         currency: "JPY",
         billing_currency: "USD",
-        merchant: { name_location: "SHOP 490000******7890" },
+        merchant: { name_location: "SHOP 490000******7890", name: "SHOP 490000******7890", location: null },
+        terminal: {
+          name_location: "KONBINI SHINJUKU         SHINJUKU     JP",
+          name: "KONBINI SHINJUKU",
+          location: "SHINJUKU JP",
+        },
         pan: "[redacted]",
       },
     });

@@ -111,6 +111,9 @@ export class MemoryLedger implements Ledger {
   }
 
   async createUser(input: { externalId?: string | null; name?: string | null; currency?: number }): Promise<User> {
+    if (input.externalId && [...this.s.users.values()].some((u) => u.externalId === input.externalId)) {
+      throw new LedgerError("conflict", "externalId taken");
+    }
     const user = { id: this.id("usr"), externalId: input.externalId ?? null, name: input.name ?? null, createdAt: this.now(), accountId: this.id("acc"), currency: input.currency ?? 392 };
     this.s.users.set(user.id, user);
     this.s.balances.set(user.accountId, { ledger: 0, held: 0 });
@@ -188,6 +191,7 @@ export class MemoryLedger implements Ledger {
       if (event.leaseUntilMs > input.nowMs || event.nextAtMs > input.nowMs) continue;
       event.leaseOwner = input.owner;
       event.leaseUntilMs = input.nowMs + input.leaseMs;
+      Object.assign(event, { attempts: event.attempts + 1 });
       const { delivered: _d, leaseOwner: _o, leaseUntilMs: _l, nextAtMs: _n, ...plain } = event;
       out.push(plain);
     }
@@ -200,7 +204,7 @@ export class MemoryLedger implements Ledger {
   async retryOutbox(eventId: string, owner: string, nextAttemptAtMs: number): Promise<void> {
     const event = this.s.outbox.find((e) => e.id === eventId);
     if (event === undefined || event.leaseOwner !== owner) return;
-    Object.assign(event, { attempts: event.attempts + 1, nextAtMs: nextAttemptAtMs, leaseOwner: null, leaseUntilMs: 0 });
+    Object.assign(event, { nextAtMs: nextAttemptAtMs, leaseOwner: null, leaseUntilMs: 0 });
   }
   async outboxBacklog(): Promise<number> {
     return this.s.outbox.filter((e) => !e.delivered).length;
