@@ -46,9 +46,10 @@ describe("history", () => {
 
     const [rev, no, yes, top] = data;
     expect(top).toMatchObject({ type: "topup", amount: 10_000, currency: "JPY", status: "posted", card_id: null });
+    // The authorization shows what became of it: reversed by the reversal above.
     expect(yes).toMatchObject({
       type: "authorization",
-      status: "approved",
+      status: "reversed",
       amount: 3000,
       currency: "JPY",
       response_code: "00",

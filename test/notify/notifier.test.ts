@@ -76,9 +76,10 @@ describe("notifier", () => {
     await ledger.updateCard(cardId, { status: "suspended" });
     const running = startNotifier(ledger, receiver.url);
 
-    await receiver.until(() => receiver.unique().length >= 5, 5000, "five events");
+    await receiver.until(() => receiver.unique().length >= 6, 5000, "six events");
     const types = receiver.unique().map((event) => event.type);
-    expect(types).toEqual(["topup", "authorization.approved", "authorization.declined", "reversal", "card.updated"]);
+    // Issuing the card is a card.updated event too; then the authorizations, the reversal, the suspension.
+    expect(types).toEqual(["topup", "card.updated", "authorization.approved", "authorization.declined", "reversal", "card.updated"]);
     expect(receiver.badSignatures).toBe(0);
     for (const event of receiver.unique()) {
       expect(Object.keys(event).sort()).toEqual(["attemptHeader", "created_at", "data", "id", "type"]);

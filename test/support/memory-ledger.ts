@@ -28,7 +28,7 @@ interface State {
   cards: Map<string, Card & { pan: string }>;
   topUps: Map<string, { fingerprint: string; topUp: TopUp }>;
   history: Map<string, TransactionRecord[]>;
-  holds: Map<string, { accountId: string; amount: number; userId: string }>;
+  holds: Map<string, { accountId: string; amount: number; userId: string; txnId: string }>;
   outbox: Array<OutboxEvent & { delivered: boolean; leaseOwner: string | null; leaseUntilMs: number; nextAtMs: number }>;
 }
 
@@ -84,6 +84,8 @@ export class MemoryLedger implements Ledger {
         const hold = this.s.holds.get(request.originalKey ?? "");
         if (hold !== undefined) {
           b.held -= hold.amount;
+          const original = (this.s.history.get(card.userId) ?? []).find((r) => r.id === hold.txnId);
+          if (original !== undefined) Object.assign(original, { status: "reversed" });
           this.s.holds.delete(request.originalKey ?? "");
         }
         this.record(card.userId, { ...base, kind: "reversal", amount: request.amount, responseCode: "00", status: "reversed", reason: null });
@@ -102,9 +104,9 @@ export class MemoryLedger implements Ledger {
         return decision("51");
       }
       b.held += request.amount;
-      this.s.holds.set(request.key, { accountId: user.accountId, amount: request.amount, userId: card.userId });
       const code = String(this.s.seq).padStart(6, "0");
-      this.record(card.userId, { ...base, approvalCode: code, kind: "authorization", amount: request.amount, responseCode: "00", status: "approved", reason: null });
+      const approvedRecord = this.record(card.userId, { ...base, approvalCode: code, kind: "authorization", amount: request.amount, responseCode: "00", status: "approved", reason: null });
+      this.s.holds.set(request.key, { accountId: user.accountId, amount: request.amount, userId: card.userId, txnId: approvedRecord.id });
       this.emit("authorization.approved", user.accountId, { cardId: card.id, panMasked: card.panMasked, amount: request.amount, currency: request.currency, approvalCode: code, merchantNameLocation: request.merchantNameLocation });
       return decision("00", code);
     });
@@ -130,6 +132,7 @@ export class MemoryLedger implements Ledger {
     const now = this.now();
     const card = { id: this.id("crd"), userId, pan: input.pan, panMasked: maskPan(input.pan), last4: input.pan.slice(-4), expiry: input.expiry, status: "active" as CardStatus, limits: { ...DEFAULT_LIMITS, ...input.limits }, createdAt: now, updatedAt: now };
     this.s.cards.set(card.id, card);
+    this.emit("card.updated", this.s.users.get(userId)!.accountId, { cardId: card.id, action: "issued" });
     return this.publicCard(card);
   }
   private publicCard(card: Card & { pan: string }): Card {
