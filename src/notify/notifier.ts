@@ -36,8 +36,8 @@ export interface NotifierOptions {
 
 /** How long a claimed event stays ours past its attempt's timeout (covers the ledger update after it). */
 const LEASE_MARGIN_MS = 10_000;
-/** The backlog gauge is a ledger query: sample it at most this often. */
-const BACKLOG_SAMPLE_MS = 1000;
+/** The backlog gauge is a count over the outbox, which grows while a receiver is down: sample it rarely. */
+const BACKLOG_SAMPLE_MS = 5000;
 /** After stop()'s wait, aborted deliveries get this long to hand their events back to the outbox. */
 const RELEASE_WAIT_MS = 1000;
 
@@ -168,7 +168,6 @@ export class Notifier {
       if (outcome === "delivered") {
         await this.options.ledger.completeOutbox(event.id, this.owner);
         this.metrics.deliveries.inc({ outcome: "delivered" });
-        this.backlogSampledAtMs = -Infinity;
       } else if (outcome === "stopped") {
         // Not a failure of the receiver: hand the event back at once, for the next start.
         await this.options.ledger.retryOutbox(event.id, this.owner, this.clock(), "stopped before acknowledgement");
