@@ -4,8 +4,9 @@ import { benchCommand } from "./commands/bench.ts";
 import { CommandError, UsageError, type Command } from "./commands/cli.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { encodeCommand } from "./commands/encode.ts";
+import { simCommand } from "./commands/sim.ts";
 
-const COMMANDS: readonly Command[] = [decodeCommand, encodeCommand, benchCommand];
+const COMMANDS: readonly Command[] = [decodeCommand, encodeCommand, benchCommand, simCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

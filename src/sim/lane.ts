@@ -11,6 +11,8 @@ import { SeededRandom } from "./random.ts";
  * every answer exactly. The window of a link is the number of lanes bound to it.
  */
 export const REQUEST_BYTES_MAX = 512;
+/** Lanes in one run at most (DE 32 stays 8 digits, and STANs stay plentiful). */
+export const LANES_MAX = 65_536;
 export const RECORDS_PER_LANE = 16;
 
 export const LANE_IDLE = 0;

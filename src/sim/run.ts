@@ -7,7 +7,8 @@ import { Mix, type MixWeights } from "./mix.ts";
 import { seedFromEnvironment, SeededRandom } from "./random.ts";
 import { buildReport, type SimReport } from "./report.ts";
 import { listen, type SimListener } from "./listener.ts";
-import { LANES_MAX, Simulator, type SimProgress } from "./simulator.ts";
+import { LANES_MAX } from "./lane.ts";
+import { Simulator, type SimProgress } from "./simulator.ts";
 
 /**
  * The library entry of the network simulator: listen, get cards (through the Processor API or given),

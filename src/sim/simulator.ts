@@ -17,6 +17,7 @@ import {
   LANE_PARKED,
   Lane,
   LaneQueue,
+  LANES_MAX,
   RECORD_AUTHORIZATION,
   RECORD_NONE,
   REQUEST_BYTES_MAX,
@@ -71,7 +72,6 @@ export interface SimProgress {
 
 /** DE 32 of lane i is ACQUIRER_BASE + i: an answer missing DE 11 still finds its lane. */
 export const ACQUIRER_BASE = 40_000_000;
-export const LANES_MAX = 65_536;
 const TICK_MS = 2;
 const SWEEP_MS = 10;
 const PROGRESS_MS = 1_000;
@@ -421,8 +421,8 @@ export class Simulator {
     if (this.phase === "driving" && now >= this.driveEndMs) this.beginDrain(now);
     if (this.phase === "driving") this.network.sendEchoes(now, this.connections, this.config.echoIntervalMs);
     if (now >= this.nextTimelineMs) {
-      this.nextTimelineMs += this.stats.timelineIntervalSeconds * 1000;
-      this.stats.closeInterval((now - this.driveStartMs) / 1000, this.stats.timelineIntervalSeconds);
+      this.nextTimelineMs = now + this.stats.timelineIntervalSeconds * 1000;
+      this.closeInterval(now);
     }
     if (now >= this.nextProgressMs) {
       this.nextProgressMs = now + PROGRESS_MS;
@@ -433,6 +433,13 @@ export class Simulator {
     if (this.phase === "draining" && ((this.inFlight === 0 && this.network.echoesOutstanding === 0) || now >= this.drainDeadlineMs)) {
       this.finish(now);
     }
+  }
+
+  /** Closes the timeline's current interval, however long it really was (a stalled loop makes it longer). */
+  private closeInterval(now: number): void {
+    const elapsed = (now - this.driveStartMs) / 1000;
+    const last = this.stats.timeline[this.stats.timeline.length - 1];
+    this.stats.closeInterval(elapsed, elapsed - (last?.t_s ?? 0));
   }
 
   private sweepStandins(now: number): void {
@@ -479,11 +486,7 @@ export class Simulator {
     this.timer = null;
     for (const lane of this.lanes) if (lane.state === LANE_IN_FLIGHT) this.lose(lane);
     this.network.giveUpEchoes(this.connections);
-    if (this.stats.interval.count > 0) {
-      const elapsed = (now - this.driveStartMs) / 1000;
-      const last = this.stats.timeline[this.stats.timeline.length - 1];
-      this.stats.closeInterval(elapsed, elapsed - (last?.t_s ?? 0));
-    }
+    if (this.stats.interval.count > 0) this.closeInterval(now);
     this.drainedAtMs = now;
     this.phase = "done";
     this.resolveFinished();

@@ -4,9 +4,14 @@
  * alone; DE 32 (one acquirer per lane) is the second way in when DE 11 is missing. A STAN still owned when
  * the counter comes round again (a request unanswered for a whole cycle) is skipped.
  */
+import { LANES_MAX } from "./lane.ts";
+
 export const STAN_MAX = 999_999;
-/** How many owned STANs in a row `allocate` skips before giving up (a programmer error at our sizes). */
-const SKIP_MAX = 4096;
+/**
+ * How many owned STANs in a row `allocate` may skip: only lanes (one request each) and links (one echo
+ * each) own STANs, so a longer run of owned STANs is a programmer error.
+ */
+const SKIP_MAX = LANES_MAX + 1024;
 
 export class StanTable {
   /** Owner per STAN: 0 free; > 0 lane index + 1; < 0 link id − 1 (the network's own echo). */

@@ -125,7 +125,11 @@ export class Traffic {
         const card = pickCard(lane, lane.limitCards);
         if (card === null) return false;
         const amount = card.role === "limit_amount" ? lane.random.int(1_000, 30_000) : lane.random.int(100, 5_000);
-        return this.cardAuthorization(lane, clock, 100, card, amount);
+        this.cardAuthorization(lane, clock, 100, card, amount);
+        // Never replayed or reversed: whether a reversal gives back per-day allowance is the processor's
+        // business, and the model must not have to guess it.
+        lane.recordAs = RECORD_NONE;
+        return true;
       }
       case SCENARIO.reversal:
         return this.reversal(lane, clock, 400, false);
