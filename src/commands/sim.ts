@@ -119,6 +119,27 @@ async function optionsFromFlags(values: Flags): Promise<SimOptions> {
   const api = text("api");
   const cardsFile = text("cards");
   if (api === undefined && cardsFile === undefined) throw new UsageError("give --api URL (to create cards) or --cards FILE");
+  // Every usage mistake is reported before any file is read or any socket opened.
+  const rate = text("rate");
+  const numbers = {
+    connectionsMax: integer("connections-max", text("connections-max"), 8, 1, 1024),
+    links: integer("links", text("links"), 1, 1, 1024),
+    waitLinksMs: integer("wait-links-ms", text("wait-links-ms"), 30_000, 0, 3_600_000),
+    durationSeconds: number("duration", text("duration"), 10, 0.001, 86_400),
+    ratePerSecond: rate === undefined ? null : number("rate", rate, 0, 0.001, 10_000_000),
+    windowMax: integer("window", text("window"), 64, 1, 65_536),
+    seed: text("seed") === undefined ? undefined : integer("seed", text("seed"), 0, 0, 0xffffffff),
+    standinMs: integer("standin-ms", text("standin-ms"), 2000, 1, 600_000),
+    users: integer("users", text("users"), 1000, 8, 1_000_000),
+  };
+  let mix: SimOptions["mix"];
+  if (text("mix") !== undefined) {
+    try {
+      mix = parseMix(text("mix")!);
+    } catch (error) {
+      throw new UsageError(`--mix: ${(error as Error).message}`);
+    }
+  }
   let client: ApiClient | null = null;
   if (api !== undefined) {
     if (!/^https?:\/\/./.test(api)) throw new UsageError(`--api expects an http(s) URL, got "${api}"`);
@@ -139,29 +160,20 @@ async function optionsFromFlags(values: Flags): Promise<SimOptions> {
     }
     if (client !== null) ledgerCheck = (accounts) => crossCheckThroughApi(client, accounts);
   } else {
-    cards = { api: { baseUrl: api!, token: process.env.SEKISHO_API_TOKEN! }, users: integer("users", text("users"), 1000, 8, 1_000_000) };
+    cards = { api: { baseUrl: api!, token: process.env.SEKISHO_API_TOKEN! }, users: numbers.users };
   }
-  let mix: SimOptions["mix"];
-  if (text("mix") !== undefined) {
-    try {
-      mix = parseMix(text("mix")!);
-    } catch (error) {
-      throw new UsageError(`--mix: ${(error as Error).message}`);
-    }
-  }
-  const rate = text("rate");
   return {
     hostname: match[1]!.replace(/^\[|\]$/g, ""),
     port: Number(match[2]),
     profile,
-    connectionsMax: integer("connections-max", text("connections-max"), 8, 1, 1024),
-    links: integer("links", text("links"), 1, 1, 1024),
-    waitLinksMs: integer("wait-links-ms", text("wait-links-ms"), 30_000, 0, 3_600_000),
-    durationSeconds: number("duration", text("duration"), 10, 0.001, 86_400),
-    ratePerSecond: rate === undefined ? null : number("rate", rate, 0, 0.001, 10_000_000),
-    windowMax: integer("window", text("window"), 64, 1, 65_536),
-    seed: text("seed") === undefined ? undefined : integer("seed", text("seed"), 0, 0, 0xffffffff),
-    standinMs: integer("standin-ms", text("standin-ms"), 2000, 1, 600_000),
+    connectionsMax: numbers.connectionsMax,
+    links: numbers.links,
+    waitLinksMs: numbers.waitLinksMs,
+    durationSeconds: numbers.durationSeconds,
+    ratePerSecond: numbers.ratePerSecond,
+    windowMax: numbers.windowMax,
+    seed: numbers.seed,
+    standinMs: numbers.standinMs,
     mix,
     cards,
     ledgerCheck,

@@ -32,7 +32,8 @@ const cardSchema = z.strictObject({
   day_count: z.number().int().min(0).optional(),
 });
 
-const fileSchema = z.union([z.array(cardSchema), z.strictObject({ cards: z.array(cardSchema) })]);
+const cardListSchema = z.array(cardSchema);
+const cardsObjectSchema = z.strictObject({ cards: cardListSchema });
 
 export class CardsFileError extends Error {
   override readonly name = "CardsFileError";
@@ -45,7 +46,8 @@ export function parseCardsFile(text: string, nowMs: number): CardSeed[] {
   } catch (error) {
     throw new CardsFileError(`not JSON: ${(error as Error).message}`);
   }
-  const parsed = fileSchema.safeParse(json);
+  // Pick the shape first, so that an error points into the card rather than at "no shape matched".
+  const parsed = Array.isArray(json) ? cardListSchema.safeParse(json) : cardsObjectSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new CardsFileError(`${issue.path.join(".") || "(top level)"}: ${issue.message}`);

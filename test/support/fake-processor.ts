@@ -34,6 +34,20 @@ export interface FakeFaults {
   wrongLinkEvery?: number;
   /** Every Nth answer is held back `delayMs`. */
   late?: { every: number; delayMs: number };
+  /** Every Nth approved 0100 is answered 00 but holds nothing (the ledger drifts from the answers). */
+  forgetHoldEvery?: number;
+}
+
+export type FaultKind = "wrong_mti" | "drop_field" | "no_de38" | "wrong_link" | "late" | "forget_hold";
+
+/** A request as it arrived, without the fields that come from the clock or the STAN counter. */
+export interface SeenRequest {
+  mti: number;
+  pan: string;
+  processingCode: string;
+  amount: number;
+  expiry: string | null;
+  replacement: string | null;
 }
 
 interface Stored {
@@ -46,6 +60,9 @@ interface FakeLink {
   framer: Framer;
   queue: Uint8Array[];
   signedOn: boolean;
+  /** Requests (not network management) that arrived on this link, and the network's own 0800s. */
+  requests: number;
+  networkRequests: number;
   onSignOn: (() => void) | null;
   lastControlCode: string | null;
 }
@@ -56,6 +73,13 @@ export class FakeProcessor {
   answered = 0;
   networkAnswered = 0;
   readonly controlAnswers: string[] = [];
+  readonly faultsInjected: Record<FaultKind, number> = {
+    wrong_mti: 0, drop_field: 0, no_de38: 0, wrong_link: 0, late: 0, forget_hold: 0,
+  };
+  /** The first requests of each acquirer (DE 32), when capturing. */
+  readonly seen = new Map<string, SeenRequest[]>();
+  private readonly capturePerAcquirer: number;
+  private approvedAuthorizations = 0;
   private readonly profile;
   private readonly view;
   private readonly builder;
@@ -66,7 +90,8 @@ export class FakeProcessor {
   private readonly faults: FakeFaults;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
-  constructor(options: { profile: ProfileName; cards: Iterable<FakeCard>; faults?: FakeFaults }) {
+  constructor(options: { profile: ProfileName; cards: Iterable<FakeCard>; faults?: FakeFaults; capturePerAcquirer?: number }) {
+    this.capturePerAcquirer = options.capturePerAcquirer ?? 0;
     this.profile = loadProfile(options.profile);
     this.view = new MessageView(this.profile);
     this.builder = new MessageBuilder(this.profile);
@@ -88,6 +113,8 @@ export class FakeProcessor {
       framer: new Framer({ framing: this.profile.framing, frameBytesMax: 8192 }),
       queue: [],
       signedOn: false,
+      requests: 0,
+      networkRequests: 0,
       onSignOn: null,
       lastControlCode: null,
     };
@@ -142,6 +169,7 @@ export class FakeProcessor {
     }
     if (view.mti === 800) {
       this.networkAnswered++;
+      link.networkRequests++;
       this.send(link, beginResponse(this.builder, view).set(39, "00").encode());
       return;
     }
@@ -149,6 +177,8 @@ export class FakeProcessor {
   }
 
   private answer(link: FakeLink, view: MessageView): void {
+    link.requests++;
+    this.capture(view);
     const { code, approval, balance } = this.decide(view);
     const builder = beginResponse(this.builder, view).set(39, code);
     const approvalAnswer = code === "00" && (view.mti < 300 && view.mti !== 120 && view.mti !== 121);
@@ -157,20 +187,27 @@ export class FakeProcessor {
     this.answered++;
     const n = this.answered;
     const f = this.faults;
-    if (f.dropField && n % f.dropField.every === 0) builder.unset(f.dropField.field);
+    if (f.dropField && n % f.dropField.every === 0 && view.has(f.dropField.field)) {
+      builder.unset(f.dropField.field);
+      this.faultsInjected.drop_field++;
+    }
     if (approvalAnswer && f.approvalWithoutDe38Every && ++this.approvalsForFault % f.approvalWithoutDe38Every === 0) {
       builder.unset(38);
+      this.faultsInjected.no_de38++;
     }
     const bytes = builder.encode();
     if (f.wrongMtiEvery && n % f.wrongMtiEvery === 0) {
       // One class up (0110 → 0210): the class digit is the second ASCII digit, or the low nibble of BCD byte 0.
       bytes[this.profile.headerBytes + (this.profile.mtiBcd ? 0 : 1)]! += 1;
+      this.faultsInjected.wrong_mti++;
     }
     let target = link;
     if (f.wrongLinkEvery && n % f.wrongLinkEvery === 0 && this.links.length > 1) {
       target = this.links[(this.links.indexOf(link) + 1) % this.links.length]!;
+      this.faultsInjected.wrong_link++;
     }
     if (f.late && n % f.late.every === 0) {
+      this.faultsInjected.late++;
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         this.send(target, bytes);
@@ -224,8 +261,14 @@ export class FakeProcessor {
     card.available -= amount;
     card.dayAmount += amount;
     card.dayCount += 1;
-    if (view.mti === 200) card.ledger -= amount;
-    else this.holds.set(key, { card, amount });
+    if (view.mti === 200) {
+      card.ledger -= amount;
+    } else if (this.faults.forgetHoldEvery && ++this.approvedAuthorizations % this.faults.forgetHoldEvery === 0) {
+      card.available += amount; // approved, yet nothing held: the bug the ledger cross-check must catch
+      this.faultsInjected.forget_hold++;
+    } else {
+      this.holds.set(key, { card, amount });
+    }
     return { code: "00", approval: this.nextApproval(), balance: null };
   }
 
@@ -240,6 +283,22 @@ export class FakeProcessor {
     hold.amount = replacement;
     if (replacement === 0) this.holds.delete(originalKey);
     return { code: "00", approval: null, balance: null };
+  }
+
+  private capture(view: MessageView): void {
+    if (this.capturePerAcquirer === 0) return;
+    const acquirer = view.string(32);
+    let list = this.seen.get(acquirer);
+    if (list === undefined) this.seen.set(acquirer, (list = []));
+    if (list.length >= this.capturePerAcquirer) return;
+    list.push({
+      mti: view.mti,
+      pan: view.string(2),
+      processingCode: view.string(3),
+      amount: view.integer(4),
+      expiry: view.has(14) ? view.string(14) : null,
+      replacement: view.has(95) ? view.string(95) : null,
+    });
   }
 
   private nextApproval(): string {
