@@ -14,6 +14,7 @@ export const REQUEST_BYTES_MAX = 512;
 /** Lanes in one run at most (DE 32 stays 8 digits, and STANs stay plentiful). */
 export const LANES_MAX = 65_536;
 export const RECORDS_PER_LANE = 16;
+const FRAME_VIEWS_CACHED = 8;
 
 export const LANE_IDLE = 0;
 export const LANE_IN_FLIGHT = 1;
@@ -32,6 +33,36 @@ export const RECORD_NONE = 0;
 export const RECORD_AUTHORIZATION = 1;
 export const RECORD_REVERSAL = 2;
 
+/**
+ * A request's bytes with its length, and views of them by length, so that decoding allocates no view
+ * (a lane's request lengths repeat). A lane and its records swap these rather than copying bytes.
+ */
+export class FrameBuffer {
+  readonly bytes = new Uint8Array(REQUEST_BYTES_MAX);
+  length = 0;
+  private readonly viewLengths = new Int32Array(FRAME_VIEWS_CACHED).fill(-1);
+  private readonly views: Array<Uint8Array | undefined> = new Array(FRAME_VIEWS_CACHED).fill(undefined);
+  private viewNext = 0;
+
+  /** The bytes cut to `length`. */
+  view(): Uint8Array {
+    const length = this.length;
+    for (let i = 0; i < FRAME_VIEWS_CACHED; i++) if (this.viewLengths[i] === length) return this.views[i]!;
+    const view = this.bytes.subarray(0, length);
+    this.viewLengths[this.viewNext] = length;
+    this.views[this.viewNext] = view;
+    this.viewNext = (this.viewNext + 1) % FRAME_VIEWS_CACHED;
+    return view;
+  }
+
+  copyFrom(other: FrameBuffer): void {
+    const from = other.bytes;
+    const to = this.bytes;
+    for (let i = 0; i < other.length; i++) to[i] = from[i]!;
+    this.length = other.length;
+  }
+}
+
 /** DE 43: name (25) + city (13) + country (2), 40 characters. */
 const MERCHANTS = [
   "SEKISHO MART SHIBUYA     TOKYO        JP",
@@ -45,8 +76,8 @@ const MERCHANT_CATEGORIES = ["5411", "5812", "5814", "5732", "5541", "5999"];
 /** A request a lane sent and got an answer to, with its frame kept for byte-exact replays. */
 export class TxRecord {
   kind = RECORD_NONE;
-  readonly frame = new Uint8Array(REQUEST_BYTES_MAX);
-  frameLength = 0;
+  /** The request as sent (swapped in from the lane when the record is written). */
+  frame = new FrameBuffer();
   mti = 0;
   stan = 0;
   card: SimCard | null = null;
@@ -77,8 +108,7 @@ export class Lane {
   state = LANE_IDLE;
 
   // The request in flight.
-  readonly frame = new Uint8Array(REQUEST_BYTES_MAX);
-  frameLength = 0;
+  frame = new FrameBuffer();
   /** The request decoded, for comparing echoed fields byte for byte. */
   readonly view: MessageView;
   scenario = 0;

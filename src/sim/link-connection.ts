@@ -63,8 +63,9 @@ export class LinkConnection {
 
   /** Appends `frame` (without prefix) behind its length prefix; the caller checked `hasRoom`. */
   append(frame: Uint8Array, length: number): void {
-    const at = writeFramePrefix(this.out, this.outEnd, this.framing, length);
-    this.out.set(frame.subarray(0, length), at);
+    const out = this.out;
+    const at = writeFramePrefix(out, this.outEnd, this.framing, length);
+    for (let i = 0; i < length; i++) out[at + i] = frame[i]!; // cheaper than a view for `set` at ~200 bytes
     this.outEnd = at + length;
   }
 

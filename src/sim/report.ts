@@ -63,7 +63,7 @@ export function buildReport(
   const durationMs = Math.max(0, simulator.driveEndMs - simulator.driveStartMs);
   const elapsedMs = Math.max(0, simulator.drainedAtMs - simulator.driveStartMs);
   const byScenario = Object.fromEntries(SCENARIOS.map((name, i) => [name, stats.sentByScenario[i]!])) as Record<Scenario, number>;
-  const byCode = Object.fromEntries([...stats.byCode.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  const byCode = stats.byCode();
   const ledgerConsistent = ledger === null ? null : ledger.consistent;
   const checkFailures = simulator.failures.total;
   return {

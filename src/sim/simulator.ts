@@ -297,7 +297,7 @@ export class Simulator {
         this.parked++;
         continue;
       }
-      conn.append(lane.frame, lane.frameLength);
+      conn.append(lane.frame.bytes, lane.frame.length);
       lane.state = LANE_IN_FLIGHT;
       lane.linkId = conn.id;
       lane.sentAtMs = now;
@@ -378,8 +378,10 @@ export class Simulator {
     if (lane.recordAs === RECORD_NONE) return;
     const record = lane.takeRecord();
     record.kind = lane.recordAs;
-    record.frame.set(lane.frame.subarray(0, lane.frameLength), 0);
-    record.frameLength = lane.frameLength;
+    // The record keeps the request's bytes by taking the lane's buffer; the lane takes the record's old one.
+    const frame = record.frame;
+    record.frame = lane.frame;
+    lane.frame = frame;
     record.mti = lane.requestMti;
     record.stan = lane.stan;
     record.card = card;

@@ -40,7 +40,9 @@ export class RunStats {
   networkOther = 0;
   connectionsAccepted = 0;
   connectionsRefused = 0;
-  readonly byCode = new Map<string, number>();
+  /** Answers by DE 39: two digits counted in a flat array (no string keys per answer), anything else in a map. */
+  private readonly byDigitCode = new Float64Array(100);
+  private readonly byOtherCode = new Map<string, number>();
   readonly sentByScenario = new Float64Array(SCENARIOS.length);
   readonly latency = new LatencyHistogram();
   readonly interval = new LatencyHistogram();
@@ -51,11 +53,22 @@ export class RunStats {
     this.answered++;
     this.latency.record(latencyUs);
     this.interval.record(latencyUs);
-    this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
+    const tens = code.charCodeAt(0) - 48;
+    const units = code.charCodeAt(1) - 48;
+    if (code.length === 2 && tens >= 0 && tens <= 9 && units >= 0 && units <= 9) this.byDigitCode[tens * 10 + units]! += 1;
+    else this.byOtherCode.set(code, (this.byOtherCode.get(code) ?? 0) + 1);
     const messageClass = Math.floor(requestMti / 100) % 10;
     if (messageClass === 4) this.reversals++;
     else if (code === "00" || code === "10") this.approved++;
     else this.declined++;
+  }
+
+  /** Answers by response code ("" for an answer without DE 39), codes in order. */
+  byCode(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < 100; i++) if (this.byDigitCode[i]! > 0) out[String(i).padStart(2, "0")] = this.byDigitCode[i]!;
+    for (const [code, count] of [...this.byOtherCode.entries()].sort(([a], [b]) => a.localeCompare(b))) out[code] = count;
+    return out;
   }
 
   /** Ends the current interval; returns its point (also kept in the timeline). */

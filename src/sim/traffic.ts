@@ -88,7 +88,7 @@ export class Traffic {
       if (!this.play(SCENARIO.purchase, lane, clock)) return false;
     }
     lane.expectMti = responseMti(lane.requestMti);
-    lane.view.decode(lane.frame.subarray(0, lane.frameLength));
+    lane.view.decode(lane.frame.view());
     if (lane.digestCount < this.options.digestRequestsMax) {
       lane.fold(lane.scenario);
       lane.fold(lane.requestMti);
@@ -238,7 +238,7 @@ export class Traffic {
     const original = lane.findRecord(isReversibleApproval);
     if (original === null || (partial && original.amount < 2)) return false;
     const stan = this.options.stans.allocate(laneOwner(lane.index));
-    const view = this.scratch.decode(original.frame.subarray(0, original.frameLength));
+    const view = this.scratch.decode(original.frame.view());
     const builder = this.begin(lane, clock, mti, stan);
     for (const field of ECHOED_REQUEST_FIELDS) builder.copy(view, field);
     builder.set(90, originalDataElements(original.mti, original.stan, view.string(7), lane.acquirer));
@@ -281,14 +281,13 @@ export class Traffic {
     if (!this.options.stans.claim(original.stan, laneOwner(lane.index))) return false;
     const mti = original.mti + mtiOffset;
     if (mtiOffset === 0) {
-      lane.frame.set(original.frame.subarray(0, original.frameLength), 0);
-      lane.frameLength = original.frameLength;
+      lane.frame.copyFrom(original.frame);
     } else {
-      const view = this.scratch.decode(original.frame.subarray(0, original.frameLength));
+      const view = this.scratch.decode(original.frame.view());
       const builder = this.builder.reset(mti);
       if (this.options.profile.headerBytes > 0) builder.setHeader(NETWORK_HEADER);
       for (let i = 0; i < view.presentCount; i++) builder.copy(view, view.presentFields[i]!);
-      lane.frameLength = builder.encodeInto(lane.frame, 0);
+      lane.frame.length = builder.encodeInto(lane.frame.bytes, 0);
     }
     lane.requestMti = mti;
     lane.stan = original.stan;
@@ -321,7 +320,7 @@ export class Traffic {
   }
 
   private finish(lane: Lane, mti: number, stan: number): void {
-    lane.frameLength = this.builder.encodeInto(lane.frame, 0);
+    lane.frame.length = this.builder.encodeInto(lane.frame.bytes, 0);
     lane.requestMti = mti;
     lane.stan = stan;
   }
@@ -358,8 +357,12 @@ function purchaseAmount(lane: Lane): number {
   return Math.round(100 * Math.pow(300, lane.random.next()));
 }
 
+const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000"];
+
+/** DE 11 as six digits. */
 export function stanString(stan: number): string {
-  return stan < 100_000 ? String(stan).padStart(6, "0") : String(stan);
+  const digits = String(stan);
+  return digits.length >= 6 ? digits : ZEROS[6 - digits.length]! + digits;
 }
 
 /** DE 90: original MTI (4) + STAN (6) + DE 7 (10) + acquirer (11, zero-padded) + forwarding institution (11). */
