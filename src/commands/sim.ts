@@ -87,7 +87,11 @@ Output
       const report = await handle.report;
       progress.done();
       if (values.report !== undefined) {
-        await Bun.write(values.report, renderHtmlReport(report));
+        try {
+          await Bun.write(values.report, renderHtmlReport(report));
+        } catch (error) {
+          throw new CommandError(`--report ${values.report}: ${(error as Error).message}`);
+        }
         process.stderr.write(`sekisho sim: report written to ${values.report}\n`);
       }
       if (values.json) process.stdout.write(JSON.stringify(report) + "\n");

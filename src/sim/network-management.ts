@@ -7,7 +7,7 @@ import type { CheckKind, FailureLog } from "./checker.ts";
 import type { LinkConnection } from "./link-connection.ts";
 import { linkOwner, type StanTable } from "./stan-table.ts";
 import type { RunStats } from "./stats.ts";
-import { NETWORK_HEADER, stanString } from "./traffic.ts";
+import { NETWORK_HEADER, stanString } from "./request-fields.ts";
 
 /**
  * The control plane of the links, kept apart from the traffic: the network answers the processor's 0800

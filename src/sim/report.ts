@@ -2,6 +2,7 @@ import type { LedgerCheckResult } from "./api-seed.ts";
 import type { CardBook } from "./card-book.ts";
 import type { CheckKind, FailureExample } from "./checker.ts";
 import { usToMs } from "./histogram.ts";
+import { sequenceDigest } from "./lane-plan.ts";
 import { SCENARIOS, type Scenario } from "./mix.ts";
 import type { Simulator } from "./simulator.ts";
 import type { TimelinePoint } from "./stats.ts";
@@ -113,7 +114,7 @@ export function buildReport(
     },
     ledger_consistent: ledgerConsistent,
     ledger,
-    sequence_digest: simulator.sequenceDigest(),
+    sequence_digest: sequenceDigest(simulator.lanes),
     timeline: stats.timeline,
     latency_histogram: latency.nonEmptyBuckets().map(([low, high, count]) => [usToMs(low), usToMs(high), count]),
   };

@@ -106,7 +106,12 @@ export function startSimulation(options: SimOptions): SimHandle {
         waitForLinks(simulator, config, () => stopped || settled),
       ]);
       if (stopped) throw new SimError("stopped", "stopped before traffic began");
-      simulator.start(book, config.mix);
+      try {
+        simulator.start(book, config.mix);
+      } catch (error) {
+        if (error instanceof RangeError) throw new SimError("cards_failed", error.message, { cause: error });
+        throw error;
+      }
       await simulator.finished;
       listener.close();
       const ledger = await checkLedger(options, book);

@@ -1,32 +1,18 @@
 import { MessageBuilder } from "../iso8583/message-builder.ts";
 import { MessageView } from "../iso8583/message-view.ts";
-import type { CompiledProfile } from "../iso8583/spec.ts";
 import { FramingError } from "../link/framing.ts";
 import type { CardBook } from "./card-book.ts";
 import { AnswerChecker, FailureLog, type CheckKind } from "./checker.ts";
 import { WireClock } from "./clock.ts";
-import { applyDebit, applyHold, applyRelease } from "./expectations.ts";
-import {
-  EFFECT_DEBIT,
-  EFFECT_HOLD,
-  EFFECT_HOLD_ADVICE,
-  EFFECT_NONE,
-  EFFECT_RELEASE,
-  LANE_IDLE,
-  LANE_IN_FLIGHT,
-  LANE_PARKED,
-  Lane,
-  LaneQueue,
-  LANES_MAX,
-  RECORD_AUTHORIZATION,
-  RECORD_NONE,
-  REQUEST_BYTES_MAX,
-} from "./lane.ts";
+import { applyAnswer } from "./answer-effects.ts";
+import { EFFECT_NONE, LANE_IDLE, LANE_IN_FLIGHT, LANE_PARKED, REQUEST_BYTES_MAX, type Lane } from "./lane.ts";
+import { ACQUIRER_BASE, buildLanes } from "./lane-plan.ts";
+import { LinkSlots } from "./link-slots.ts";
 import { LinkConnection, type LinkSocket } from "./link-connection.ts";
 import type { Mix } from "./mix.ts";
 import { NetworkManagement } from "./network-management.ts";
-import { SeededRandom } from "./random.ts";
 import { StanTable, laneOwner } from "./stan-table.ts";
+import type { SimProgress, SimulatorConfig } from "./simulator-config.ts";
 import { RunStats } from "./stats.ts";
 import { Traffic } from "./traffic.ts";
 
@@ -36,42 +22,8 @@ import { Traffic } from "./traffic.ts";
  * paces the rate, sweeps for stand-ins, sends the network's echoes, reports progress and ends the run.
  * Nothing here is allocated per message except the field strings of a request.
  */
-export interface SimulatorConfig {
-  readonly profile: CompiledProfile;
-  readonly seed: number;
-  readonly links: number;
-  readonly connectionsMax: number;
-  /** Requests in flight per link (lanes per link). */
-  readonly windowMax: number;
-  /** Requests per second over all links; null: as fast as answers come back. */
-  readonly ratePerSecond: number | null;
-  readonly durationMs: number;
-  readonly standinMs: number;
-  /** After the duration, how long to wait for outstanding answers. */
-  readonly drainMs: number;
-  readonly echoIntervalMs: number;
-  readonly digestRequestsMax: number;
-  readonly onProgress?: (progress: SimProgress) => void;
-}
+export type { SimProgress, SimulatorConfig };
 
-export interface SimProgress {
-  readonly phase: "driving" | "draining";
-  readonly elapsed_s: number;
-  readonly duration_s: number;
-  readonly sent: number;
-  readonly answered: number;
-  /** Answers per second over the last second. */
-  readonly rate: number;
-  readonly p50_ms: number;
-  readonly p99_ms: number;
-  readonly in_flight: number;
-  readonly errors: number;
-  readonly standin: number;
-  readonly links: number;
-}
-
-/** DE 32 of lane i is ACQUIRER_BASE + i: an answer missing DE 11 still finds its lane. */
-export const ACQUIRER_BASE = 40_000_000;
 const TICK_MS = 2;
 const SWEEP_MS = 10;
 const PROGRESS_MS = 1_000;
@@ -79,11 +31,6 @@ const PROGRESS_MS = 1_000;
 const CONTROL_RESERVE_BYTES = 4_096;
 /** A rate pacer never releases more than this much of a second's quota at once. */
 const BURST_SECONDS = 0.02;
-
-interface Slot {
-  conn: LinkConnection | null;
-  readonly queue: LaneQueue;
-}
 
 export type SimPhase = "waiting" | "driving" | "draining" | "done";
 
@@ -101,8 +48,12 @@ export class Simulator {
   parked = 0;
   readonly finished: Promise<void>;
 
-  private readonly slots: Slot[];
-  private readonly stans = new StanTable();
+  private readonly slots: LinkSlots;
+  /**
+   * STANs start at a point taken from the clock, so that two runs against the same ledger in the same
+   * second do not begin with the same transaction keys (DE 32 + DE 11 + DE 7).
+   */
+  private readonly stans = new StanTable(1 + (Math.floor(Date.now() / 1000) % 1000) * 997);
   private readonly clock = new WireClock();
   private readonly answerView: MessageView;
   private readonly checker: AnswerChecker;
@@ -122,7 +73,7 @@ export class Simulator {
 
   constructor(config: SimulatorConfig) {
     this.config = config;
-    this.slots = Array.from({ length: config.links }, () => ({ conn: null, queue: new LaneQueue(config.windowMax) }));
+    this.slots = new LinkSlots(config.links, config.windowMax);
     this.answerView = new MessageView(config.profile);
     this.checker = new AnswerChecker({ failures: this.failures, standinMs: config.standinMs, headerBytes: config.profile.headerBytes });
     this.network = new NetworkManagement({
@@ -182,9 +133,7 @@ export class Simulator {
 
   /** Signed-on links that drive a slot. */
   boundLinks(): number {
-    let count = 0;
-    for (const slot of this.slots) if (slot.conn !== null) count++;
-    return count;
+    return this.slots.boundCount();
   }
 
   private frame(conn: LinkConnection, frame: Uint8Array): void {
@@ -212,31 +161,15 @@ export class Simulator {
   private signOn(conn: LinkConnection): void {
     if (conn.signedOn) return;
     conn.signedOn = true;
-    this.bind(conn);
+    if (this.slots.bind(conn)) this.pump(conn);
   }
 
   /** Sign-off or close: the link gets no more traffic; a standby link takes over its slot. */
   private signOff(conn: LinkConnection, answered: boolean): void {
     conn.signedOn = false;
     if (answered) this.stats.signOffs++;
-    const slot = conn.slot;
-    if (slot < 0) return;
-    this.slots[slot]!.conn = null;
-    conn.slot = -1;
-    for (const standby of this.connections) {
-      if (standby.signedOn && standby.slot < 0 && !standby.closed) {
-        this.bind(standby);
-        break;
-      }
-    }
-  }
-
-  private bind(conn: LinkConnection): void {
-    const slot = this.slots.findIndex((candidate) => candidate.conn === null);
-    if (slot < 0) return;
-    this.slots[slot]!.conn = conn;
-    conn.slot = slot;
-    this.pump(conn);
+    const standby = this.slots.unbind(conn, this.connections);
+    if (standby !== null) this.pump(standby);
   }
 
   private linkFailure(kind: CheckKind, conn: LinkConnection, detail: string): void {
@@ -249,7 +182,7 @@ export class Simulator {
   start(book: CardBook, mix: Mix): void {
     if (this.phase !== "waiting") throw new Error(`start in phase ${this.phase}`);
     this.lanes = buildLanes(this.config, book);
-    for (const lane of this.lanes) this.slots[lane.slot]!.queue.push(lane.index);
+    for (const lane of this.lanes) this.slots.queue(lane.slot).push(lane.index);
     this.traffic = new Traffic({
       profile: this.config.profile,
       book,
@@ -269,11 +202,9 @@ export class Simulator {
     this.tokens = this.config.ratePerSecond === null ? Number.POSITIVE_INFINITY : 1;
     this.network.startEchoes(now);
     this.timer = setInterval(() => this.tick(), TICK_MS);
-    for (const slot of this.slots) {
-      if (slot.conn !== null) {
-        this.pump(slot.conn);
-        slot.conn.flush();
-      }
+    for (const conn of this.slots.bound()) {
+      this.pump(conn);
+      conn.flush();
     }
   }
 
@@ -285,7 +216,7 @@ export class Simulator {
   /** Fills the link's idle lanes with their next requests, as far as the rate and the buffer allow. */
   private pump(conn: LinkConnection): void {
     if (this.phase !== "driving" || !conn.signedOn || conn.slot < 0 || conn.closed) return;
-    const queue = this.slots[conn.slot]!.queue;
+    const queue = this.slots.queue(conn.slot);
     if (queue.count === 0 || this.tokens < 1) return;
     const traffic = this.traffic!;
     const clock = this.clock.refresh(Date.now());
@@ -330,7 +261,7 @@ export class Simulator {
     const approvalCode = view.has(38) ? view.string(38) : null;
     this.stats.recordAnswer(latencyMs * 1000, code, lane.requestMti);
     if (latencyMs > this.config.standinMs && !lane.standinCounted) this.stats.standin++;
-    this.apply(lane, code, approvalCode);
+    applyAnswer(lane, code, approvalCode);
     this.release(lane);
   }
 
@@ -351,52 +282,12 @@ export class Simulator {
     return null;
   }
 
-  /** Moves the model by what the processor answered (whether or not it was the predicted answer). */
-  private apply(lane: Lane, code: string, approvalCode: string | null): void {
-    const card = lane.card;
-    const accepted = code === "00";
-    switch (lane.effect) {
-      case EFFECT_HOLD:
-        if (accepted && card !== null) applyHold(card, lane.amount, lane.dayNumber, true);
-        break;
-      case EFFECT_HOLD_ADVICE:
-        if (accepted && card !== null) applyHold(card, lane.amount, lane.dayNumber, false);
-        break;
-      case EFFECT_DEBIT:
-        if (accepted && card !== null) applyDebit(card, lane.amount, lane.dayNumber);
-        break;
-      case EFFECT_RELEASE: {
-        const original = lane.effectRecord!;
-        if (accepted && card !== null) {
-          applyRelease(card, original.heldAmount - lane.replacementAmount);
-          original.heldAmount = lane.replacementAmount;
-        }
-        original.reversed = true;
-        break;
-      }
-    }
-    if (lane.recordAs === RECORD_NONE) return;
-    const record = lane.takeRecord();
-    record.kind = lane.recordAs;
-    // The record keeps the request's bytes by taking the lane's buffer; the lane takes the record's old one.
-    const frame = record.frame;
-    record.frame = lane.frame;
-    lane.frame = frame;
-    record.mti = lane.requestMti;
-    record.stan = lane.stan;
-    record.card = card;
-    record.amount = lane.amount;
-    record.responseCode = code;
-    record.approvalCode = approvalCode;
-    record.heldAmount = lane.recordAs === RECORD_AUTHORIZATION && accepted && lane.effect === EFFECT_HOLD && card !== null ? lane.amount : 0;
-  }
-
   /** The lane's request is done (answered or lost): free its STAN and queue it for its next request. */
   private release(lane: Lane): void {
     this.stans.release(lane.stan, laneOwner(lane.index));
     lane.state = LANE_IDLE;
     this.inFlight--;
-    this.slots[lane.slot]!.queue.push(lane.index);
+    this.slots.queue(lane.slot).push(lane.index);
   }
 
   /** A request that can no longer be answered (its link closed): unanswered, and its account leaves the run. */
@@ -430,7 +321,7 @@ export class Simulator {
       this.nextProgressMs = now + PROGRESS_MS;
       this.progress(now);
     }
-    for (const slot of this.slots) if (slot.conn !== null) this.pump(slot.conn);
+    for (const conn of this.slots.bound()) this.pump(conn);
     for (const conn of this.connections) conn.flush();
     if (this.phase === "draining" && ((this.inFlight === 0 && this.network.echoesOutstanding === 0) || now >= this.drainDeadlineMs)) {
       this.finish(now);
@@ -500,40 +391,4 @@ export class Simulator {
     this.phase = "done";
     this.resolveFinished();
   }
-
-  /** The replay digest: each lane's first requests, lane by lane. */
-  sequenceDigest(): string {
-    const hasher = new Bun.CryptoHasher("sha256");
-    const word = new Uint8Array(8);
-    const view = new DataView(word.buffer);
-    for (const lane of this.lanes) {
-      view.setUint32(0, lane.digest);
-      view.setUint32(4, lane.digestCount);
-      hasher.update(word);
-    }
-    return hasher.digest("hex").slice(0, 16);
-  }
 }
-
-/**
- * Lanes over the active cards: lane i sends on slot i mod links and owns every card whose position among
- * the normal/thin cards (or among the limit cards) is i mod lanes. At most windowMax lanes per link and
- * never more lanes than normal/thin cards, so that every lane has one.
- */
-export function buildLanes(config: SimulatorConfig, book: CardBook): Lane[] {
-  const ordinary = book.ownedCards.filter((card) => card.role !== "limit_amount" && card.role !== "limit_count");
-  const limited = book.ownedCards.filter((card) => card.role === "limit_amount" || card.role === "limit_count");
-  const count = Math.min(config.links * config.windowMax, ordinary.length, LANES_MAX);
-  if (count < config.links) {
-    throw new RangeError(`${ordinary.length} active cards with ordinary limits cannot feed ${config.links} links: add cards`);
-  }
-  const seeds = new SeededRandom(config.seed);
-  const lanes: Lane[] = [];
-  for (let i = 0; i < count; i++) {
-    lanes.push(new Lane(i, i % config.links, String(ACQUIRER_BASE + i), seeds.nextUint32(), config.profile));
-  }
-  ordinary.forEach((card, i) => lanes[i % count]!.cards.push(card));
-  limited.forEach((card, i) => lanes[i % count]!.limitCards.push(card));
-  return lanes;
-}
-

@@ -1,4 +1,3 @@
-import type { Base1Header } from "../iso8583/base1-header.ts";
 import { MessageBuilder } from "../iso8583/message-builder.ts";
 import { MessageView } from "../iso8583/message-view.ts";
 import { responseMti } from "../iso8583/response.ts";
@@ -20,6 +19,7 @@ import {
   type TxRecord,
 } from "./lane.ts";
 import { SCENARIO, type Mix } from "./mix.ts";
+import { CURRENCY_JPY, NETWORK_HEADER, originalDataElements, replacementAmounts, stanString } from "./request-fields.ts";
 import { laneOwner, type StanTable } from "./stan-table.ts";
 
 /**
@@ -27,21 +27,6 @@ import { laneOwner, type StanTable } from "./stan-table.ts";
  * get (MTI, DE 39, DE 38 of a replay, DE 54 of an inquiry) and what that answer does to the model. One
  * builder and one scratch view for every lane: nothing is allocated per message but the field strings.
  */
-export const CURRENCY_JPY = "392";
-/** The BASE I header of what the network sends: to the issuer's station from the network's. */
-export const NETWORK_HEADER: Readonly<Base1Header> = {
-  headerFormat: 1,
-  textFormat: 2,
-  totalLength: 0,
-  destination: "000001",
-  source: "000002",
-  roundTrip: 0,
-  base1Flags: 0,
-  statusFlags: 0,
-  batchNumber: 0,
-  reserved: "000000",
-  userInfo: 0,
-};
 /** PANs no processor issues (industry digit 9, national use): the unknown-card scenario. */
 const UNKNOWN_PAN_PREFIX = "999999";
 /** The acquirer named in DE 90 of a reversal whose original never existed; no lane uses it. */
@@ -51,8 +36,6 @@ const MIDNIGHT_GUARD_MS = 5_000;
 const ENTRY_MODES_ASCII = ["051", "071", "010", "901"];
 const ENTRY_MODES_BASE1 = ["0510", "0710", "0100", "9010"];
 /** DE 95 carries the replacement amount first, then 30 zeros (settlement and fee amounts). */
-const DE95_TAIL = "0".repeat(30);
-const DE90_FORWARDING = "0".repeat(11);
 const ECHOED_REQUEST_FIELDS = [2, 3, 4, 18, 22, 25, 37, 41, 42, 43, 49];
 
 export interface TrafficOptions {
@@ -243,7 +226,7 @@ export class Traffic {
     for (const field of ECHOED_REQUEST_FIELDS) builder.copy(view, field);
     builder.set(90, originalDataElements(original.mti, original.stan, view.string(7), lane.acquirer));
     const replacement = partial ? lane.random.int(1, original.amount - 1) : 0;
-    if (partial) builder.set(95, String(replacement).padStart(12, "0") + DE95_TAIL);
+    if (partial) builder.set(95, replacementAmounts(replacement));
     this.finish(lane, mti, stan);
     lane.card = original.card;
     lane.amount = original.amount;
@@ -355,19 +338,6 @@ function pickCard(lane: Lane, cards: readonly SimCard[]): SimCard | null {
 /** 100 to 30,000 yen, log-uniform: many small purchases, a few large ones. */
 function purchaseAmount(lane: Lane): number {
   return Math.round(100 * Math.pow(300, lane.random.next()));
-}
-
-const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000"];
-
-/** DE 11 as six digits. */
-export function stanString(stan: number): string {
-  const digits = String(stan);
-  return digits.length >= 6 ? digits : ZEROS[6 - digits.length]! + digits;
-}
-
-/** DE 90: original MTI (4) + STAN (6) + DE 7 (10) + acquirer (11, zero-padded) + forwarding institution (11). */
-export function originalDataElements(mti: number, stan: number, de7: string, acquirer: string): string {
-  return String(mti).padStart(4, "0") + stanString(stan) + de7 + acquirer.padStart(11, "0") + DE90_FORWARDING;
 }
 
 function isReplayableAuthorization(record: TxRecord): boolean {

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { SCENARIOS } from "../../src/sim/mix.ts";
+import { startSimulation } from "../../src/sim/run.ts";
+import { FakeProcessor } from "../support/fake-processor.ts";
+import { fakeLedgerCheck, testCards } from "../support/sim-cards.ts";
 import { runAgainstFake } from "../support/sim-harness.ts";
 
 describe("a run against a correct processor", () => {
@@ -45,5 +48,27 @@ describe("a run against a correct processor", () => {
     expect(report.rate_target).toBe(2_000);
     expect(report.sent).toBeGreaterThan(1_600);
     expect(report.sent).toBeLessThan(2_400);
+  });
+});
+
+describe("the library handle", () => {
+  test("stop() ends driving early; the answers still outstanding are awaited and checked", async () => {
+    const { seeds, fake } = testCards(100, 9);
+    const processor = new FakeProcessor({ profile: "iso87-ascii", cards: fake });
+    const handle = startSimulation({ port: 0, cards: seeds, durationSeconds: 60, ledgerCheck: fakeLedgerCheck(processor) });
+    try {
+      const { port } = await handle.listening;
+      expect(port).toBeGreaterThan(0);
+      await processor.connect(port, 1);
+      await Bun.sleep(300);
+      handle.stop();
+      const report = await handle.report;
+      expect(report.duration_s).toBeLessThan(2);
+      expect(report.sent).toBeGreaterThan(0);
+      expect(report.ok).toBe(true);
+      expect(report.ledger_consistent).toBe(true);
+    } finally {
+      processor.close();
+    }
   });
 });
