@@ -62,6 +62,60 @@ describe("links", () => {
     }
   });
 
+  test("a signed-on link beyond --links waits as standby and takes over when the driving link signs off", async () => {
+    const { seeds, fake } = testCards(200, 7);
+    const processor = new FakeProcessor({ profile: "visa-base1", cards: fake });
+    const handle = startSimulation({
+      port: 0,
+      profile: "visa-base1",
+      cards: seeds,
+      links: 1,
+      durationSeconds: 0.8,
+      windowMax: 8,
+      seed: 2,
+      ledgerCheck: fakeLedgerCheck(processor),
+    });
+    try {
+      const { port } = await handle.listening;
+      await processor.connect(port, 2);
+      const [driving, standby] = processor.links as [(typeof processor.links)[0], (typeof processor.links)[0]];
+      await waitFor(() => driving.requests > 100);
+      expect(standby.requests).toBe(0);
+      expect(await processor.control(driving, "002")).toBe("00");
+      await waitFor(() => standby.requests > 100);
+      const report = await handle.report;
+      expect(report.sent).toBe(driving.requests + standby.requests);
+      expect(report.unanswered).toBe(0);
+      expect(report.ok).toBe(true);
+    } finally {
+      processor.close();
+    }
+  });
+
+  test("a link that drops mid-run: its requests in flight are unanswered, their accounts leave the cross-check", async () => {
+    const { seeds, fake } = testCards(200, 7);
+    const processor = new FakeProcessor({ profile: "iso87-ascii", cards: fake });
+    const handle = startSimulation({ port: 0, cards: seeds, links: 1, durationSeconds: 0.6, windowMax: 16, seed: 4, ledgerCheck: fakeLedgerCheck(processor) });
+    try {
+      const { port } = await handle.listening;
+      await processor.connect(port, 2);
+      const driving = processor.links[0]!;
+      await waitFor(() => driving.requests > 100);
+      driving.socket.terminate(); // no orderly close: whatever was in flight is lost
+      const report = await handle.report;
+      expect(report.unanswered).toBeGreaterThan(0);
+      expect(report.unanswered).toBeLessThanOrEqual(16);
+      expect(report.accounts.uncertain).toBeLessThanOrEqual(report.unanswered);
+      expect(report.ledger!.accounts_skipped).toBe(report.accounts.uncertain);
+      expect(report.ledger_consistent).toBe(true);
+      expect(report.check_failures).toBe(0);
+      expect(report.ok).toBe(false);
+      expect(processor.links[0]!.requests).toBeGreaterThan(0); // the standby link carried on
+    } finally {
+      processor.close();
+    }
+  });
+
   test("the run does not start until enough links are signed on, and gives up after its wait", async () => {
     const { seeds } = testCards(50, 7);
     const handle = startSimulation({ port: 0, cards: seeds, links: 2, waitLinksMs: 200, durationSeconds: 1 });

@@ -46,8 +46,8 @@ describe("a run against a correct processor", () => {
     });
     expect(report.ok).toBe(true);
     expect(report.rate_target).toBe(2_000);
-    expect(report.sent).toBeGreaterThan(1_600);
-    expect(report.sent).toBeLessThan(2_400);
+    expect(report.sent).toBeGreaterThan(1_000); // a busy machine delays the pacer's timer: fewer, never more
+    expect(report.sent).toBeLessThan(2_500); // flat out this would be tens of thousands
   });
 });
 
