@@ -265,15 +265,17 @@ export class Simulator {
     this.release(lane);
   }
 
-  /** The lane whose request this answers: by DE 11, else by DE 32 (one acquirer per lane). */
+  /**
+   * The lane whose request this answers: by DE 11; only when DE 11 is missing, by DE 32 (one acquirer per
+   * lane). A DE 11 that matches nothing (a second answer to the same request, say) stays unmatched rather
+   * than being pinned on the lane's next request.
+   */
   private match(view: MessageView): Lane | null {
     if (view.has(11)) {
       const stan = view.integer(11);
       const owner = this.stans.ownerOf(stan);
-      if (owner > 0) {
-        const lane = this.lanes[owner - 1];
-        if (lane !== undefined && lane.state === LANE_IN_FLIGHT && lane.stan === stan) return lane;
-      }
+      const lane = owner > 0 ? this.lanes[owner - 1] : undefined;
+      return lane !== undefined && lane.state === LANE_IN_FLIGHT && lane.stan === stan ? lane : null;
     }
     if (view.has(32)) {
       const lane = this.lanes[view.integer(32) - ACQUIRER_BASE];

@@ -10,6 +10,8 @@ import { runAgainstFake } from "../support/sim-harness.ts";
 const CASES: ReadonlyArray<{ name: string; faults: FakeFaults; injected: FaultKind; kind: CheckKind; links?: number }> = [
   { name: "a wrong response MTI", faults: { wrongMtiEvery: 50 }, injected: "wrong_mti", kind: "mti" },
   { name: "an echoed field left out (DE 37)", faults: { dropField: { field: 37, every: 40 } }, injected: "drop_field", kind: "echo_missing" },
+  { name: "an answer without DE 11 (still found by its lane's DE 32)", faults: { dropField: { field: 11, every: 40 } }, injected: "drop_field", kind: "echo_missing" },
+  { name: "a second answer to the same request", faults: { answerTwiceEvery: 50 }, injected: "answer_twice", kind: "unmatched" },
   { name: "an approval without DE 38", faults: { approvalWithoutDe38Every: 30 }, injected: "no_de38", kind: "approval_code" },
   { name: "an answer on the wrong link", faults: { wrongLinkEvery: 60 }, injected: "wrong_link", kind: "wrong_link", links: 2 },
   { name: "a late answer", faults: { late: { every: 400, delayMs: 700 } }, injected: "late", kind: "late" },

@@ -34,11 +34,13 @@ export interface FakeFaults {
   wrongLinkEvery?: number;
   /** Every Nth answer is held back `delayMs`. */
   late?: { every: number; delayMs: number };
+  /** Every Nth answer is sent twice. */
+  answerTwiceEvery?: number;
   /** Every Nth approved 0100 is answered 00 but holds nothing (the ledger drifts from the answers). */
   forgetHoldEvery?: number;
 }
 
-export type FaultKind = "wrong_mti" | "drop_field" | "no_de38" | "wrong_link" | "late" | "forget_hold";
+export type FaultKind = "wrong_mti" | "drop_field" | "no_de38" | "wrong_link" | "late" | "forget_hold" | "answer_twice";
 
 /** A request as it arrived, without the fields that come from the clock or the STAN counter. */
 export interface SeenRequest {
@@ -74,7 +76,7 @@ export class FakeProcessor {
   networkAnswered = 0;
   readonly controlAnswers: string[] = [];
   readonly faultsInjected: Record<FaultKind, number> = {
-    wrong_mti: 0, drop_field: 0, no_de38: 0, wrong_link: 0, late: 0, forget_hold: 0,
+    wrong_mti: 0, drop_field: 0, no_de38: 0, wrong_link: 0, late: 0, forget_hold: 0, answer_twice: 0,
   };
   /** The first requests of each acquirer (DE 32), when capturing. */
   readonly seen = new Map<string, SeenRequest[]>();
@@ -217,6 +219,10 @@ export class FakeProcessor {
       return;
     }
     this.send(target, bytes);
+    if (f.answerTwiceEvery && n % f.answerTwiceEvery === 0) {
+      this.send(target, bytes);
+      this.faultsInjected.answer_twice++;
+    }
     if (target !== link) this.flush(target);
   }
 
