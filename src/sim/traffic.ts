@@ -22,11 +22,6 @@ import { SCENARIO, type Mix } from "./mix.ts";
 import { CURRENCY_JPY, NETWORK_HEADER, originalDataElements, replacementAmounts, stanString } from "./request-fields.ts";
 import { laneOwner, type StanTable } from "./stan-table.ts";
 
-/**
- * Draws a lane's next request from the mix, encodes it into the lane's frame and states the answer it must
- * get (MTI, DE 39, DE 38 of a replay, DE 54 of an inquiry) and what that answer does to the model. One
- * builder and one scratch view for every lane: nothing is allocated per message but the field strings.
- */
 /** PANs no processor issues (industry digit 9, national use): the unknown-card scenario. */
 const UNKNOWN_PAN_PREFIX = "999999";
 /** The acquirer named in DE 90 of a reversal whose original never existed; no lane uses it. */
@@ -35,8 +30,8 @@ const UNKNOWN_ORIGINAL_ACQUIRER = "39999999";
 const MIDNIGHT_GUARD_MS = 5_000;
 const ENTRY_MODES_ASCII = ["051", "071", "010", "901"];
 const ENTRY_MODES_BASE1 = ["0510", "0710", "0100", "9010"];
-/** DE 95 carries the replacement amount first, then 30 zeros (settlement and fee amounts). */
-const ECHOED_REQUEST_FIELDS = [2, 3, 4, 18, 22, 25, 37, 41, 42, 43, 49];
+/** What a reversal repeats of its original (never DE 14: card authentication data has no place in it). */
+const REVERSAL_FIELDS_FROM_ORIGINAL = [2, 3, 4, 18, 22, 25, 37, 41, 42, 43, 49];
 
 export interface TrafficOptions {
   readonly profile: CompiledProfile;
@@ -47,6 +42,11 @@ export interface TrafficOptions {
   readonly digestRequestsMax: number;
 }
 
+/**
+ * Draws a lane's next request from the mix, encodes it into the lane's frame and states the answer it must
+ * get (MTI, DE 39, DE 38 of a replay, DE 54 of an inquiry) and what that answer does to the model. One
+ * builder and one scratch view for every lane: nothing is allocated per message but the field strings.
+ */
 export class Traffic {
   private readonly options: TrafficOptions;
   private readonly builder: MessageBuilder;
@@ -223,7 +223,7 @@ export class Traffic {
     const stan = this.options.stans.allocate(laneOwner(lane.index));
     const view = this.scratch.decode(original.frame.view());
     const builder = this.begin(lane, clock, mti, stan);
-    for (const field of ECHOED_REQUEST_FIELDS) builder.copy(view, field);
+    for (const field of REVERSAL_FIELDS_FROM_ORIGINAL) builder.copy(view, field);
     builder.set(90, originalDataElements(original.mti, original.stan, view.string(7), lane.acquirer));
     const replacement = partial ? lane.random.int(1, original.amount - 1) : 0;
     if (partial) builder.set(95, replacementAmounts(replacement));
