@@ -5,8 +5,9 @@ import { configCommand } from "./commands/config-reference.ts";
 import { CommandError, UsageError, type Command } from "./commands/cli.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { encodeCommand } from "./commands/encode.ts";
+import { simCommand } from "./commands/sim.ts";
 
-const COMMANDS: readonly Command[] = [decodeCommand, encodeCommand, benchCommand, configCommand];
+const COMMANDS: readonly Command[] = [simCommand, decodeCommand, encodeCommand, benchCommand, configCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
