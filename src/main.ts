@@ -6,8 +6,9 @@ import { CommandError, UsageError, type Command } from "./commands/cli.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { encodeCommand } from "./commands/encode.ts";
 import { healthCommand } from "./commands/health.ts";
+import { simCommand } from "./commands/sim.ts";
 
-const COMMANDS: readonly Command[] = [decodeCommand, encodeCommand, benchCommand, configCommand, healthCommand];
+const COMMANDS: readonly Command[] = [simCommand, decodeCommand, encodeCommand, benchCommand, configCommand, healthCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,134 @@
+/**
+ * The few calls of the Processor API the simulator makes: create users, cards and top-ups before a run,
+ * change a card's status, and read balances afterwards. JSON over HTTP with a bearer token; snake_case on
+ * the wire; an error body `{ error: { code, message } }` becomes an ApiError naming the call, never the PAN.
+ */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export interface ApiAccount {
+  id: string;
+  currency: string;
+  ledger_balance: number;
+  available_balance: number;
+  held_amount: number;
+}
+
+export interface ApiUser {
+  id: string;
+  external_id: string | null;
+  name: string | null;
+  created_at: string;
+  account: ApiAccount;
+}
+
+export interface ApiLimits {
+  per_transaction_max?: number;
+  per_day_amount_max?: number;
+  per_day_count_max?: number;
+}
+
+export interface ApiCard {
+  id: string;
+  user_id: string;
+  /** Only in the answer to the card's creation. */
+  pan?: string;
+  pan_masked: string;
+  last4: string;
+  expiry: string;
+  status: string;
+  limits: ApiLimits;
+}
+
+export interface ApiTopUp {
+  id: string;
+  user_id: string;
+  amount: number;
+  currency: string;
+}
+
+export interface ApiClientOptions {
+  /** e.g. http://127.0.0.1:8080 */
+  baseUrl: string;
+  token: string;
+  /** Per call; a call that takes longer fails with code "timeout". */
+  timeoutMs?: number;
+}
+
+export class ApiClient {
+  private readonly baseUrl: string;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  createUser(body: { external_id?: string; name?: string }): Promise<ApiUser> {
+    return this.call("POST", "/v1/users", body, 201);
+  }
+
+  getUser(userId: string): Promise<ApiUser> {
+    return this.call("GET", `/v1/users/${encodeURIComponent(userId)}`, undefined, 200);
+  }
+
+  createCard(userId: string, body: { expiry?: string; limits?: ApiLimits }): Promise<ApiCard> {
+    return this.call("POST", `/v1/users/${encodeURIComponent(userId)}/cards`, body, 201);
+  }
+
+  updateCard(cardId: string, body: { status?: string; limits?: ApiLimits }): Promise<ApiCard> {
+    return this.call("PATCH", `/v1/cards/${encodeURIComponent(cardId)}`, body, 200);
+  }
+
+  topUp(userId: string, amount: number, idempotencyKey: string): Promise<ApiTopUp> {
+    return this.call("POST", `/v1/users/${encodeURIComponent(userId)}/topups`, { amount }, 201, {
+      "Idempotency-Key": idempotencyKey,
+    });
+  }
+
+  private async call<T>(method: string, path: string, body: unknown, expectStatus: number, headers = {}): Promise<T> {
+    const what = `${method} ${path}`;
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const timedOut = error instanceof Error && error.name === "TimeoutError";
+      throw new ApiError(timedOut ? "timeout" : "unreachable", 0, `${what}: ${timedOut ? "timed out" : "cannot reach the API"}`, {
+        cause: error,
+      });
+    }
+    const text = await response.text();
+    let json: unknown = null;
+    try {
+      json = text === "" ? null : JSON.parse(text);
+    } catch {
+      throw new ApiError("invalid_json", response.status, `${what}: answer is not JSON (HTTP ${response.status})`);
+    }
+    if (response.status !== expectStatus) {
+      const error = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+      const code = typeof error?.code === "string" ? error.code : `http_${response.status}`;
+      const message = typeof error?.message === "string" ? error.message : `HTTP ${response.status}`;
+      throw new ApiError(code, response.status, `${what}: ${code}: ${message}`);
+    }
+    return json as T;
+  }
+}

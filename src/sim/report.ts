@@ -1,0 +1,125 @@
+import type { LedgerCheckResult } from "./api-seed.ts";
+import type { CardBook } from "./card-book.ts";
+import type { CheckKind, FailureExample } from "./checker.ts";
+import { usToMs } from "./histogram.ts";
+import { sequenceDigest } from "./lane-plan.ts";
+import { SCENARIOS, type Scenario } from "./mix.ts";
+import type { Simulator } from "./simulator.ts";
+import type { TimelinePoint } from "./stats.ts";
+
+/**
+ * What a run found, as one plain object: what `--json` prints, what the text table and the HTML page are
+ * drawn from, and what `sekisho demo` / `sekisho bench` read. Snake_case, like the rest of Sekisho's JSON.
+ */
+export interface SimReport {
+  /** True when nothing failed: no check failure, nothing unanswered, and the ledger agrees (or was not checked). */
+  ok: boolean;
+  seed: number;
+  profile: string;
+  /** Seconds of driving (sending), and of driving plus waiting for the last answers. */
+  duration_s: number;
+  elapsed_s: number;
+  links: number;
+  /** Lanes (requests in flight at most) per link, and in all. */
+  window: number;
+  lanes: number;
+  lanes_parked: number;
+  rate_target: number | null;
+  sent: number;
+  answered: number;
+  unanswered: number;
+  approved: number;
+  declined: number;
+  reversals: number;
+  standin: number;
+  check_failures: number;
+  /** Answers per second over the elapsed time. */
+  tps: number;
+  latency_ms: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  by_response_code: Record<string, number>;
+  by_scenario: Record<Scenario, number>;
+  failures: Partial<Record<CheckKind, number>>;
+  failure_examples: FailureExample[];
+  echoes: { sent: number; answered: number };
+  network_management: { sign_ons: number; sign_offs: number; echoes: number; other: number };
+  connections: { accepted: number; refused: number };
+  accounts: { total: number; driven: number; uncertain: number };
+  ledger_consistent: boolean | null;
+  ledger: (LedgerCheckResult & { error?: string }) | null;
+  /** Digest of each lane's first requests: equal for equal seeds (given the same answers). */
+  sequence_digest: string;
+  timeline: TimelinePoint[];
+  /** Non-empty latency buckets: [low ms, high ms, count]. */
+  latency_histogram: Array<[number, number, number]>;
+}
+
+export function buildReport(
+  simulator: Simulator,
+  book: CardBook,
+  ledger: (LedgerCheckResult & { error?: string }) | null,
+): SimReport {
+  const config = simulator.config;
+  const stats = simulator.stats;
+  const latency = stats.latency;
+  const durationMs = Math.max(0, simulator.driveEndMs - simulator.driveStartMs);
+  const elapsedMs = Math.max(0, simulator.drainedAtMs - simulator.driveStartMs);
+  const byScenario = Object.fromEntries(SCENARIOS.map((name, i) => [name, stats.sentByScenario[i]!])) as Record<Scenario, number>;
+  const byCode = stats.byCode();
+  const ledgerConsistent = ledger === null ? null : ledger.consistent;
+  const checkFailures = simulator.failures.total;
+  return {
+    ok: checkFailures === 0 && stats.unanswered === 0 && ledgerConsistent !== false,
+    seed: config.seed,
+    profile: config.profile.name,
+    duration_s: round3(durationMs / 1000),
+    elapsed_s: round3(elapsedMs / 1000),
+    links: config.links,
+    window: Math.ceil(simulator.lanes.length / config.links),
+    lanes: simulator.lanes.length,
+    lanes_parked: simulator.parked,
+    rate_target: config.ratePerSecond,
+    sent: stats.sent,
+    answered: stats.answered,
+    unanswered: stats.unanswered,
+    approved: stats.approved,
+    declined: stats.declined,
+    reversals: stats.reversals,
+    standin: stats.standin,
+    check_failures: checkFailures,
+    tps: elapsedMs > 0 ? Math.round((stats.answered * 1000) / elapsedMs) : 0,
+    latency_ms: {
+      p50: usToMs(latency.quantileUs(0.5)),
+      p90: usToMs(latency.quantileUs(0.9)),
+      p99: usToMs(latency.quantileUs(0.99)),
+      p999: usToMs(latency.quantileUs(0.999)),
+      max: usToMs(latency.maxUs),
+      mean: usToMs(latency.meanUs()),
+    },
+    by_response_code: byCode,
+    by_scenario: byScenario,
+    failures: simulator.failures.nonZero(),
+    failure_examples: simulator.failures.examples,
+    echoes: { sent: stats.echoesSent, answered: stats.echoesAnswered },
+    network_management: {
+      sign_ons: stats.signOns,
+      sign_offs: stats.signOffs,
+      echoes: stats.processorEchoes,
+      other: stats.networkOther,
+    },
+    connections: { accepted: stats.connectionsAccepted, refused: stats.connectionsRefused },
+    accounts: {
+      total: book.cards.length,
+      driven: book.ownedCards.length,
+      uncertain: book.cards.filter((card) => card.uncertain).length,
+    },
+    ledger_consistent: ledgerConsistent,
+    ledger,
+    sequence_digest: sequenceDigest(simulator.lanes),
+    timeline: stats.timeline,
+    latency_histogram: latency.nonEmptyBuckets().map(([low, high, count]) => [usToMs(low), usToMs(high), count]),
+  };
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,396 @@
+import { MessageBuilder } from "../iso8583/message-builder.ts";
+import { MessageView } from "../iso8583/message-view.ts";
+import { FramingError } from "../link/framing.ts";
+import type { CardBook } from "./card-book.ts";
+import { AnswerChecker, FailureLog, type CheckKind } from "./checker.ts";
+import { WireClock } from "./clock.ts";
+import { applyAnswer } from "./answer-effects.ts";
+import { EFFECT_NONE, LANE_IDLE, LANE_IN_FLIGHT, LANE_PARKED, REQUEST_BYTES_MAX, type Lane } from "./lane.ts";
+import { ACQUIRER_BASE, buildLanes } from "./lane-plan.ts";
+import { LinkSlots } from "./link-slots.ts";
+import { LinkConnection, type LinkSocket } from "./link-connection.ts";
+import type { Mix } from "./mix.ts";
+import { NetworkManagement } from "./network-management.ts";
+import { StanTable, laneOwner } from "./stan-table.ts";
+import type { SimProgress, SimulatorConfig } from "./simulator-config.ts";
+import { RunStats } from "./stats.ts";
+import { Traffic } from "./traffic.ts";
+
+/**
+ * The network side of a run: the processor's links, the lanes that drive traffic over them, the checks on
+ * every answer and the model the answers move. Socket handlers call in synchronously; one periodic timer
+ * paces the rate, sweeps for stand-ins, sends the network's echoes, reports progress and ends the run.
+ * Nothing here is allocated per message except the field strings of a request.
+ */
+export type { SimProgress, SimulatorConfig };
+
+const TICK_MS = 2;
+const SWEEP_MS = 10;
+const PROGRESS_MS = 1_000;
+/** Room kept in every link's buffer for network-management frames, whatever the traffic queued. */
+const CONTROL_RESERVE_BYTES = 4_096;
+/** A rate pacer never releases more than this much of a second's quota at once. */
+const BURST_SECONDS = 0.02;
+
+export type SimPhase = "waiting" | "driving" | "draining" | "done";
+
+export class Simulator {
+  readonly config: SimulatorConfig;
+  readonly stats = new RunStats();
+  readonly failures = new FailureLog();
+  readonly connections = new Set<LinkConnection>();
+  phase: SimPhase = "waiting";
+  lanes: Lane[] = [];
+  driveStartMs = 0;
+  driveEndMs = 0;
+  drainedAtMs = 0;
+  inFlight = 0;
+  parked = 0;
+  readonly finished: Promise<void>;
+
+  private readonly slots: LinkSlots;
+  /**
+   * STANs start at a point taken from the clock, so that two runs against the same ledger in the same
+   * second do not begin with the same transaction keys (DE 32 + DE 11 + DE 7).
+   */
+  private readonly stans = new StanTable(1 + (Math.floor(Date.now() / 1000) % 1000) * 997);
+  private readonly clock = new WireClock();
+  private readonly answerView: MessageView;
+  private readonly checker: AnswerChecker;
+  private readonly network: NetworkManagement;
+  private traffic: Traffic | null = null;
+  private nextConnectionId = 1;
+  private tokens = 0;
+  private lastTickMs = 0;
+  private nextSweepMs = 0;
+  private nextProgressMs = 0;
+  private nextTimelineMs = 0;
+  private lastProgressAnswered = 0;
+  private lastProgressMs = 0;
+  private drainDeadlineMs = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private resolveFinished: () => void = () => {};
+
+  constructor(config: SimulatorConfig) {
+    this.config = config;
+    this.slots = new LinkSlots(config.links, config.windowMax);
+    this.answerView = new MessageView(config.profile);
+    this.checker = new AnswerChecker({ failures: this.failures, standinMs: config.standinMs, headerBytes: config.profile.headerBytes });
+    this.network = new NetworkManagement({
+      profile: config.profile,
+      builder: new MessageBuilder(config.profile),
+      stans: this.stans,
+      stats: this.stats,
+      failures: this.failures,
+      standinMs: config.standinMs,
+    });
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+  }
+
+  // ── links ────────────────────────────────────────────────────────────────────────────────────
+
+  /** A new TCP connection; null when it is one too many (the socket is closed at once). */
+  open(socket: LinkSocket): LinkConnection | null {
+    if (this.connections.size >= this.config.connectionsMax || this.phase === "done") {
+      this.stats.connectionsRefused++;
+      return null;
+    }
+    const outBytes = 65_536 + this.config.windowMax * (REQUEST_BYTES_MAX + 4);
+    const conn = new LinkConnection({ id: this.nextConnectionId++, socket, framing: this.config.profile.framing, outBytes });
+    this.connections.add(conn);
+    this.stats.connectionsAccepted++;
+    return conn;
+  }
+
+  data(conn: LinkConnection, chunk: Uint8Array): void {
+    if (conn.closed) return;
+    try {
+      conn.framer.push(chunk, conn.onFrame ??= (frame) => this.frame(conn, frame));
+    } catch (error) {
+      if (!(error instanceof FramingError)) throw error;
+      this.failures.record("framing", () => ({ link: conn.id, scenario: null, mti: null, stan: null, pan_masked: null, detail: error.code }));
+      conn.socket.end();
+      return;
+    }
+    this.pump(conn);
+    conn.flush();
+  }
+
+  drain(conn: LinkConnection): void {
+    conn.flush();
+    this.pump(conn);
+    conn.flush();
+  }
+
+  close(conn: LinkConnection): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    this.connections.delete(conn);
+    if (conn.signedOn) this.signOff(conn, false);
+    this.network.forgetEcho(conn);
+    for (const lane of this.lanes) if (lane.state === LANE_IN_FLIGHT && lane.linkId === conn.id) this.lose(lane);
+  }
+
+  /** Signed-on links that drive a slot. */
+  boundLinks(): number {
+    return this.slots.boundCount();
+  }
+
+  private frame(conn: LinkConnection, frame: Uint8Array): void {
+    const view = this.answerView;
+    try {
+      view.decode(frame);
+    } catch (error) {
+      this.linkFailure("decode", conn, error instanceof Error ? error.message : String(error));
+      return;
+    }
+    if (view.rejected) return this.linkFailure("decode", conn, "BASE I reject header");
+    const mti = view.mti;
+    if (mti === 800) {
+      const action = this.network.answer(conn, view);
+      if (action === "sign_on") this.signOn(conn);
+      else if (action === "sign_off") this.signOff(conn, true);
+      return;
+    }
+    if (mti === 810) return this.network.onEchoAnswer(conn, view, this.connections);
+    const messageFunction = Math.floor(mti / 10) % 10;
+    if (messageFunction === 1 || messageFunction === 3) return this.answer(conn, view);
+    this.linkFailure("unexpected_message", conn, `MTI ${view.mtiString()}`);
+  }
+
+  private signOn(conn: LinkConnection): void {
+    if (conn.signedOn) return;
+    conn.signedOn = true;
+    if (this.slots.bind(conn)) this.pump(conn);
+  }
+
+  /** Sign-off or close: the link gets no more traffic; a standby link takes over its slot. */
+  private signOff(conn: LinkConnection, answered: boolean): void {
+    conn.signedOn = false;
+    if (answered) this.stats.signOffs++;
+    const standby = this.slots.unbind(conn, this.connections);
+    if (standby !== null) this.pump(standby);
+  }
+
+  private linkFailure(kind: CheckKind, conn: LinkConnection, detail: string): void {
+    this.failures.record(kind, () => ({ link: conn.id, scenario: null, mti: null, stan: null, pan_masked: null, detail }));
+  }
+
+  // ── traffic ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Builds the lanes over the book's active cards and starts driving. */
+  start(book: CardBook, mix: Mix): void {
+    if (this.phase !== "waiting") throw new Error(`start in phase ${this.phase}`);
+    this.lanes = buildLanes(this.config, book);
+    for (const lane of this.lanes) this.slots.queue(lane.slot).push(lane.index);
+    this.traffic = new Traffic({
+      profile: this.config.profile,
+      book,
+      mix,
+      stans: this.stans,
+      digestRequestsMax: this.config.digestRequestsMax,
+    });
+    const now = performance.now();
+    this.phase = "driving";
+    this.driveStartMs = now;
+    this.driveEndMs = now + this.config.durationMs;
+    this.lastTickMs = now;
+    this.nextSweepMs = now + SWEEP_MS;
+    this.nextProgressMs = now + PROGRESS_MS;
+    this.nextTimelineMs = now + 1_000;
+    this.lastProgressMs = now;
+    this.tokens = this.config.ratePerSecond === null ? Number.POSITIVE_INFINITY : 1;
+    this.network.startEchoes(now);
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    for (const conn of this.slots.bound()) {
+      this.pump(conn);
+      conn.flush();
+    }
+  }
+
+  /** Ends driving now (the outstanding answers are still awaited). */
+  stop(): void {
+    if (this.phase === "driving") this.beginDrain(performance.now());
+  }
+
+  /** Fills the link's idle lanes with their next requests, as far as the rate and the buffer allow. */
+  private pump(conn: LinkConnection): void {
+    if (this.phase !== "driving" || !conn.signedOn || conn.slot < 0 || conn.closed) return;
+    const queue = this.slots.queue(conn.slot);
+    if (queue.count === 0 || this.tokens < 1) return;
+    const traffic = this.traffic!;
+    const clock = this.clock.refresh(Date.now());
+    const now = performance.now();
+    while (queue.count > 0 && this.tokens >= 1 && conn.hasRoom(REQUEST_BYTES_MAX + CONTROL_RESERVE_BYTES)) {
+      const lane = this.lanes[queue.shift()]!;
+      if (!traffic.next(lane, clock)) {
+        lane.state = LANE_PARKED;
+        this.parked++;
+        continue;
+      }
+      conn.append(lane.frame.bytes, lane.frame.length);
+      lane.state = LANE_IN_FLIGHT;
+      lane.linkId = conn.id;
+      lane.sentAtMs = now;
+      lane.standinCounted = false;
+      lane.sentCount++;
+      this.inFlight++;
+      this.stats.sent++;
+      this.stats.sentByScenario[lane.scenario]! += 1;
+      this.tokens -= 1;
+    }
+  }
+
+  private answer(conn: LinkConnection, view: MessageView): void {
+    const lane = this.match(view);
+    if (lane === null) {
+      const stan = view.has(11) ? view.string(11) : null;
+      this.failures.record("unmatched", () => ({
+        link: conn.id,
+        scenario: null,
+        mti: view.mtiString(),
+        stan,
+        pan_masked: null,
+        detail: "no request in flight with this DE 11 / DE 32",
+      }));
+      return;
+    }
+    const latencyMs = performance.now() - lane.sentAtMs;
+    this.checker.check(lane, view, conn.id, latencyMs);
+    const code = view.has(39) ? view.string(39) : "";
+    const approvalCode = view.has(38) ? view.string(38) : null;
+    this.stats.recordAnswer(latencyMs * 1000, code, lane.requestMti);
+    if (latencyMs > this.config.standinMs && !lane.standinCounted) this.stats.standin++;
+    applyAnswer(lane, code, approvalCode);
+    this.release(lane);
+  }
+
+  /**
+   * The lane whose request this answers: by DE 11; only when DE 11 is missing, by DE 32 (one acquirer per
+   * lane). A DE 11 that matches nothing (a second answer to the same request, say) stays unmatched rather
+   * than being pinned on the lane's next request.
+   */
+  private match(view: MessageView): Lane | null {
+    if (view.has(11)) {
+      const stan = view.integer(11);
+      const owner = this.stans.ownerOf(stan);
+      const lane = owner > 0 ? this.lanes[owner - 1] : undefined;
+      return lane !== undefined && lane.state === LANE_IN_FLIGHT && lane.stan === stan ? lane : null;
+    }
+    if (view.has(32)) {
+      const lane = this.lanes[view.integer(32) - ACQUIRER_BASE];
+      if (lane !== undefined && lane.state === LANE_IN_FLIGHT) return lane;
+    }
+    return null;
+  }
+
+  /** The lane's request is done (answered or lost): free its STAN and queue it for its next request. */
+  private release(lane: Lane): void {
+    this.stans.release(lane.stan, laneOwner(lane.index));
+    lane.state = LANE_IDLE;
+    this.inFlight--;
+    this.slots.queue(lane.slot).push(lane.index);
+  }
+
+  /** A request that can no longer be answered (its link closed): unanswered, and its account leaves the run. */
+  private lose(lane: Lane): void {
+    this.stats.unanswered++;
+    if (lane.effect !== EFFECT_NONE && lane.card !== null) lane.card.uncertain = true;
+    if (lane.effectRecord !== null) lane.effectRecord.reversed = true;
+    this.release(lane);
+  }
+
+  // ── the periodic timer ───────────────────────────────────────────────────────────────────────
+
+  private tick(): void {
+    const now = performance.now();
+    const rate = this.config.ratePerSecond;
+    if (rate !== null && this.phase === "driving") {
+      this.tokens = Math.min(this.tokens + (rate * (now - this.lastTickMs)) / 1000, Math.max(1, rate * BURST_SECONDS));
+    }
+    this.lastTickMs = now;
+    if (now >= this.nextSweepMs) {
+      this.nextSweepMs = now + SWEEP_MS;
+      this.sweepStandins(now);
+    }
+    if (this.phase === "driving" && now >= this.driveEndMs) this.beginDrain(now);
+    if (this.phase === "driving") this.network.sendEchoes(now, this.connections, this.config.echoIntervalMs);
+    if (now >= this.nextTimelineMs) {
+      this.nextTimelineMs = now + this.stats.timelineIntervalSeconds * 1000;
+      this.closeInterval(now);
+    }
+    if (now >= this.nextProgressMs) {
+      this.nextProgressMs = now + PROGRESS_MS;
+      this.progress(now);
+    }
+    for (const conn of this.slots.bound()) this.pump(conn);
+    for (const conn of this.connections) conn.flush();
+    if (this.phase === "draining" && ((this.inFlight === 0 && this.network.echoesOutstanding === 0) || now >= this.drainDeadlineMs)) {
+      this.finish(now);
+    }
+  }
+
+  /** Closes the timeline's current interval, however long it really was (a stalled loop makes it longer). */
+  private closeInterval(now: number): void {
+    const elapsed = (now - this.driveStartMs) / 1000;
+    const last = this.stats.timeline[this.stats.timeline.length - 1];
+    this.stats.closeInterval(elapsed, elapsed - (last?.t_s ?? 0));
+  }
+
+  private sweepStandins(now: number): void {
+    const limit = now - this.config.standinMs;
+    for (const lane of this.lanes) {
+      if (lane.state === LANE_IN_FLIGHT && !lane.standinCounted && lane.sentAtMs < limit) {
+        lane.standinCounted = true;
+        this.stats.standin++;
+      }
+    }
+  }
+
+  private beginDrain(now: number): void {
+    this.phase = "draining";
+    this.driveEndMs = now;
+    this.drainDeadlineMs = now + this.config.drainMs;
+  }
+
+  private progress(now: number): void {
+    const onProgress = this.config.onProgress;
+    if (onProgress === undefined || (this.phase !== "driving" && this.phase !== "draining")) return;
+    const seconds = (now - this.lastProgressMs) / 1000;
+    const last = this.stats.timeline[this.stats.timeline.length - 1];
+    onProgress({
+      phase: this.phase,
+      elapsed_s: (now - this.driveStartMs) / 1000,
+      duration_s: this.config.durationMs / 1000,
+      sent: this.stats.sent,
+      answered: this.stats.answered,
+      rate: seconds > 0 ? Math.round((this.stats.answered - this.lastProgressAnswered) / seconds) : 0,
+      p50_ms: last?.p50_ms ?? 0,
+      p99_ms: last?.p99_ms ?? 0,
+      in_flight: this.inFlight,
+      errors: this.failures.total,
+      standin: this.stats.standin,
+      links: this.boundLinks(),
+    });
+    this.lastProgressAnswered = this.stats.answered;
+    this.lastProgressMs = now;
+  }
+
+  private finish(now: number): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    for (const lane of this.lanes) if (lane.state === LANE_IN_FLIGHT) this.lose(lane);
+    this.network.giveUpEchoes(this.connections);
+    if (this.stats.interval.count > 0) this.closeInterval(now);
+    this.drainedAtMs = now;
+    this.phase = "done";
+    this.resolveFinished();
+  }
+
+  /** Ends a run that never started driving (links or cards not ready). */
+  abandon(): void {
+    if (this.phase !== "waiting") return;
+    this.phase = "done";
+    this.resolveFinished();
+  }
+}
