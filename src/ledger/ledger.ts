@@ -60,6 +60,8 @@ export interface AuthorizationRequest {
   readonly replacementAmount: number | null;
   /** Advices: DE 39, the decision the network took on our behalf. */
   readonly networkResponseCode: string | null;
+  /** Advices: DE 38, the approval code the network gave on our behalf (answers a later 0100 for the key). */
+  readonly networkApprovalCode?: string | null;
   /** The acquirer accepts a partial approval (DE 3/DE 60 indicator, per profile). */
   readonly partialAllowed: boolean;
   /** When the request was read off the link (ms since the epoch). */
@@ -139,6 +141,8 @@ export interface TransactionRecord {
   readonly panMasked: string | null;
   readonly amount: number;
   readonly currency: number;
+  /** What was held, posted or credited, when that differs from `amount` (a partial approval). */
+  readonly approvedAmount?: number | null;
   readonly responseCode: ResponseCode | null;
   readonly approvalCode: string | null;
   /** approved / declined / reversed / partially_reversed / expired / posted. */
@@ -157,7 +161,8 @@ export interface OutboxEvent {
     | "reversal"
     | "advice"
     | "topup"
-    | "card.updated";
+    | "card.updated"
+    | "hold.expired";
   /** Events of one account are delivered in order. */
   readonly accountId: string;
   readonly createdAt: string;
@@ -174,6 +179,10 @@ export interface ConsistencyReport {
   readonly accountsNegativeWithoutAdvice: number;
   /** Transaction keys with more than one hold. */
   readonly keysWithSeveralHolds: number;
+  /** Journal entries (one per transaction) whose own lines do not sum to zero. */
+  readonly entriesUnbalanced?: number;
+  /** Holds whose amount is negative or above what was first held. */
+  readonly holdsInvalid?: number;
   readonly consistent: boolean;
 }
 
@@ -185,6 +194,7 @@ export type LedgerErrorCode =
   | "invalid_state"
   | "invalid_amount"
   | "currency_mismatch"
+  | "invalid_input"
   | "unavailable";
 
 export class LedgerError extends Error {

@@ -1,0 +1,65 @@
+import type { ConsistencyReport } from "../ledger.ts";
+import type { SqliteContext } from "./context.ts";
+
+/**
+ * The ledger's invariants, computed from the stored rows (journal lines, holds, transactions), and the
+ * in-memory balances compared against them, so that a drifting cache is found too.
+ */
+interface AccountTotals {
+  seq: number;
+  kind: string;
+  ledger_balance_minor: number;
+  journal: number;
+  held: number;
+  advised: number;
+}
+
+const ACCOUNT_TOTALS = `
+SELECT a.seq, a.kind, a.ledger_balance_minor,
+  COALESCE(j.journal, 0) AS journal,
+  COALESCE(h.held, 0) AS held,
+  CASE WHEN v.account_seq IS NULL THEN 0 ELSE 1 END AS advised
+FROM accounts a
+LEFT JOIN (SELECT account_seq, SUM(amount_minor) AS journal FROM journal_lines GROUP BY account_seq) j
+  ON j.account_seq = a.seq
+LEFT JOIN (SELECT account_seq, SUM(amount_minor) AS held FROM holds WHERE state = 'pending' GROUP BY account_seq) h
+  ON h.account_seq = a.seq
+LEFT JOIN (SELECT DISTINCT account_seq FROM transactions WHERE kind = 'advice' AND approved_amount_minor > 0) v
+  ON v.account_seq = a.seq`;
+
+export function checkConsistency(ctx: SqliteContext): ConsistencyReport {
+  const db = ctx.db;
+  const journalSum = (db.query("SELECT COALESCE(SUM(amount_minor), 0) AS s FROM journal_lines").get() as { s: number }).s;
+  const entriesUnbalanced = count(ctx, "SELECT COUNT(*) AS n FROM (SELECT txn_seq FROM journal_lines GROUP BY txn_seq HAVING SUM(amount_minor) <> 0)");
+  const keysWithSeveralHolds = count(ctx, "SELECT COUNT(*) AS n FROM (SELECT key FROM holds GROUP BY key HAVING COUNT(*) > 1)");
+  const holdsInvalid = count(ctx, "SELECT COUNT(*) AS n FROM holds WHERE amount_minor < 0 OR amount_minor > original_amount_minor");
+  let accountsMismatched = 0;
+  let accountsNegativeWithoutAdvice = 0;
+  for (const row of db.query(ACCOUNT_TOTALS).all() as AccountTotals[]) {
+    const cached = ctx.state.accounts.get(row.seq);
+    const storedAgrees = row.ledger_balance_minor === row.journal;
+    const cacheAgrees = cached !== undefined && cached.ledger === row.journal && cached.held === row.held;
+    if (!storedAgrees || !cacheAgrees) accountsMismatched += 1;
+    if (row.kind === "cardholder" && row.journal - row.held < 0 && row.advised === 0) accountsNegativeWithoutAdvice += 1;
+  }
+  if (ctx.state.accounts.size !== count(ctx, "SELECT COUNT(*) AS n FROM accounts")) accountsMismatched += 1;
+  return {
+    journalSum,
+    accountsMismatched,
+    accountsNegativeWithoutAdvice,
+    keysWithSeveralHolds,
+    entriesUnbalanced,
+    holdsInvalid,
+    consistent:
+      journalSum === 0 &&
+      accountsMismatched === 0 &&
+      accountsNegativeWithoutAdvice === 0 &&
+      keysWithSeveralHolds === 0 &&
+      entriesUnbalanced === 0 &&
+      holdsInvalid === 0,
+  };
+}
+
+function count(ctx: SqliteContext, sql: string): number {
+  return (ctx.db.query(sql).get() as { n: number }).n;
+}
