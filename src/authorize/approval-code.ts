@@ -7,6 +7,7 @@ export type ApprovalCodeSource = () => string;
 
 export const APPROVAL_CODE_LENGTH = 6;
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const ALPHABET_CODES = Array.from(ALPHABET, (character) => character.charCodeAt(0));
 /** 252 = 7 × 36: bytes at or above it are dropped so that every character is equally likely. */
 const UNBIASED_LIMIT = 252;
 const POOL_BYTES = 1024;
@@ -14,17 +15,18 @@ const POOL_BYTES = 1024;
 export function approvalCodeSource(fill: RandomBytes): ApprovalCodeSource {
   const pool = new Uint8Array(POOL_BYTES);
   let at = POOL_BYTES;
+  const codes = new Array<number>(APPROVAL_CODE_LENGTH);
   return () => {
-    let code = "";
-    while (code.length < APPROVAL_CODE_LENGTH) {
+    let length = 0;
+    while (length < APPROVAL_CODE_LENGTH) {
       if (at === POOL_BYTES) {
         fill(pool);
         at = 0;
       }
       const byte = pool[at++]!;
-      if (byte < UNBIASED_LIMIT) code += ALPHABET[byte % ALPHABET.length];
+      if (byte < UNBIASED_LIMIT) codes[length++] = ALPHABET_CODES[byte % ALPHABET_CODES.length]!;
     }
-    return code;
+    return String.fromCharCode(...codes);
   };
 }
 

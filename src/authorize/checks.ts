@@ -52,14 +52,26 @@ export function checkStatus(card: CardFacts): Decline | null {
   return STATUS_DECLINES[card.status];
 }
 
-/** Months since year 2000 of a YYMM string (cards issued this century). */
+const DIGIT_0 = 48;
+
+/** Months since January 2000 of a YYMM string (cards issued this century). */
 function monthIndexOfExpiry(yymm: string): number {
-  return Number(yymm.slice(0, 2)) * 12 + Number(yymm.slice(2, 4)) - 1;
+  const digit = (i: number) => yymm.charCodeAt(i) - DIGIT_0;
+  return (digit(0) * 10 + digit(1)) * 12 + digit(2) * 10 + digit(3) - 1;
 }
 
+// The month of a time changes rarely; remember the last day asked for (this keeps a Date off the hot path).
+let lastDay = -1;
+let lastDayMonthIndex = 0;
+
 function monthIndexOfTime(ms: number): number {
-  const date = new Date(ms);
-  return (date.getUTCFullYear() - 2000) * 12 + date.getUTCMonth();
+  const day = utcDay(ms);
+  if (day !== lastDay) {
+    const date = new Date(ms);
+    lastDayMonthIndex = (date.getUTCFullYear() - 2000) * 12 + date.getUTCMonth();
+    lastDay = day;
+  }
+  return lastDayMonthIndex;
 }
 
 /** A card is valid through the last day (UTC) of its expiry month; DE 14, when sent, must match it. */
@@ -72,15 +84,16 @@ export function checkExpiry(request: AuthorizationRequest, card: CardFacts): Dec
 /** DE 3 positions 1–2, the transaction type. */
 export type TransactionType = "debit" | "inquiry";
 
-const TRANSACTION_TYPES: Record<string, TransactionType> = {
-  "00": "debit", // goods and services
-  "01": "debit", // cash withdrawal
-  "09": "debit", // goods and services with cash back
-  "31": "inquiry", // balance inquiry
-};
-
+/**
+ * Supported types: 00 goods and services, 01 cash withdrawal, 09 goods and services with cash back
+ * (debits), 31 balance inquiry. Read by character code: this runs for every request.
+ */
 export function transactionType(processingCode: string): TransactionType | null {
-  return TRANSACTION_TYPES[processingCode.slice(0, 2)] ?? null;
+  const first = processingCode.charCodeAt(0) - DIGIT_0;
+  const second = processingCode.charCodeAt(1) - DIGIT_0;
+  if (first === 0 && (second === 0 || second === 1 || second === 9)) return "debit";
+  if (first === 3 && second === 1) return "inquiry";
+  return null;
 }
 
 export function checkProcessingCode(request: AuthorizationRequest): Decline | null {

@@ -172,7 +172,14 @@ function decision(
   amounts: { approvedAmount: number | null; availableBalance: number | null } = { approvedAmount: null, availableBalance: null },
 ): AuthorizationDecision {
   const accountCurrency = account === null || typeof account === "number" ? account : account.currency;
-  return { responseCode, approvalCode, ...amounts, accountCurrency, replayed: false };
+  return {
+    responseCode,
+    approvalCode,
+    approvedAmount: amounts.approvedAmount,
+    availableBalance: amounts.availableBalance,
+    accountCurrency,
+    replayed: false,
+  };
 }
 
 function declined(found: Decline, account: Currency, accountAmount: number | null): Outcome {

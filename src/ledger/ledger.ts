@@ -181,7 +181,7 @@ export interface ConsistencyReport {
   readonly keysWithSeveralHolds: number;
   /** Journal entries (one per transaction) whose own lines do not sum to zero. */
   readonly entriesUnbalanced?: number;
-  /** Holds whose amount is negative or above what was first held. */
+  /** Holds that are malformed: no key or account, a negative amount, a pending hold of zero. */
   readonly holdsInvalid?: number;
   readonly consistent: boolean;
 }

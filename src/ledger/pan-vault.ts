@@ -4,8 +4,8 @@ import { LedgerError } from "./ledger.ts";
 /**
  * Card numbers at rest. One 32-byte program key (SEKISHO_PAN_KEY) yields two subkeys, so that the lookup
  * index and the encryption never share a key: HMAC-SHA256(key, label) for each label below.
- * - index(pan): HMAC-SHA256 under the index subkey, hex. Synchronous, so that a batch looks its cards up
- *   inside its (synchronous) SQLite transaction.
+ * - index(pan): HMAC-SHA256 under the index subkey, base64. Synchronous, so that a batch looks its cards
+ *   up inside its (synchronous) SQLite transaction; the keyed state is prepared once and copied per PAN.
  * - seal(pan) / open(sealed): AES-256-GCM under the encryption subkey, through WebCrypto (asynchronous:
  *   callers seal before they enter a transaction). Layout: version (1) ‖ IV (12) ‖ ciphertext+tag.
  * The vault never logs and its errors never carry a PAN.
@@ -41,14 +41,14 @@ function subkey(master: Uint8Array, label: string): Uint8Array<ArrayBuffer> {
 export async function createPanVault(keyHex: string): Promise<PanVault> {
   if (!/^[0-9a-fA-F]{64}$/.test(keyHex)) throw new LedgerError("invalid_input", "PAN key must be 32 bytes as 64 hex characters");
   const master = new Uint8Array(Buffer.from(keyHex, "hex"));
-  const indexKey = subkey(master, INDEX_LABEL);
+  const indexHmac = new Bun.CryptoHasher("sha256", subkey(master, INDEX_LABEL));
   const keyCheck = Buffer.from(subkey(master, CHECK_LABEL)).toString("hex").slice(0, 16);
   const sealKey = await crypto.subtle.importKey("raw", subkey(master, SEAL_LABEL), { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
   master.fill(0);
   return {
     keyCheck,
     index(pan) {
-      return new Bun.CryptoHasher("sha256", indexKey).update(pan).digest("hex");
+      return indexHmac.copy().update(pan).digest("base64");
     },
     async seal(pan) {
       if (!isPan(pan)) throw new LedgerError("invalid_input", "PAN must be 12 to 19 digits");

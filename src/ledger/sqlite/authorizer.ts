@@ -20,7 +20,6 @@ export interface AuthorizerOptions {
   readonly writer: Writer;
   readonly panIndex: (pan: string) => string;
   readonly approvalCodes: ApprovalCodeSource;
-  readonly holdTimeoutMs: number;
 }
 
 const NO_USAGE: UsageFacts = { amount: 0, count: 0 };
@@ -78,7 +77,7 @@ export class Authorizer {
     const effect = outcome.effect;
     if (effect.type === "hold" || effect.type === "debit") {
       if (effect.type === "hold") {
-        record.hold = this.options.writer.placeHold(record, account!, effect.amount, this.nowMs, this.nowMs + this.options.holdTimeoutMs);
+        this.options.writer.placeHold(record, account!, effect.amount);
       } else {
         this.options.writer.post(record.seq, [[account!, -effect.amount], [this.settlement(account!), effect.amount]]);
       }
@@ -95,17 +94,21 @@ export class Authorizer {
   private advise(request: AuthorizationRequest, ours: NetworkRecord | null): AuthorizationDecision {
     const card = ours !== null && ours.accountSeq !== null ? this.cardOf(ours.cardSeq) : this.cardFor(request.pan);
     const account = ours !== null && ours.accountSeq !== null ? this.state.accounts.get(ours.accountSeq)! : this.accountOf(card);
-    const hold = ours?.hold ?? null;
-    const ownHold = hold === null ? null : hold.state === "pending" ? { state: "pending" as const, amount: hold.amount } : { state: "concluded" as const };
+    const ownHold =
+      ours === null || ours.holdState === null
+        ? null
+        : ours.holdState === "pending"
+          ? { state: "pending" as const, amount: ours.holdAmount! }
+          : { state: "concluded" as const };
     const earlyReversal = this.state.earlyReversals.get(request.key) ?? null;
     const outcome = decideAdvice({ request, account: facts(account), ownHold, earlyReversal });
     const record = this.record(request, "advice", card, account, outcome);
     const effect = outcome.effect;
     if (effect.type === "hold") {
-      record.hold = this.options.writer.placeHold(record, account!, effect.amount, this.nowMs, this.nowMs + this.options.holdTimeoutMs);
+      this.options.writer.placeHold(record, account!, effect.amount);
       record.approvedAmount = effect.amount;
     } else if (effect.type === "set-hold") {
-      this.options.writer.changeHold(hold!, effect.amount, "voided", this.nowMs);
+      this.options.writer.changeHold(ours!, effect.amount, "voided", this.nowMs);
       record.approvedAmount = effect.amount;
       if (effect.amount === 0) this.setStatus(ours!, "reversed");
     }
@@ -119,10 +122,11 @@ export class Authorizer {
     const account = original !== null ? this.accountOfSeq(original.accountSeq) : this.accountOf(card);
     const outcome = decideReversal({ request, original: reversalFacts(original), accountCurrency: account?.currency ?? null });
     const record = this.record(request, "reversal", card, account, outcome);
+    record.relatedSeq = original?.seq ?? null;
     const effect = outcome.effect;
     const writer = this.options.writer;
     if (effect.type === "release") {
-      const released = writer.changeHold(original!.hold!, effect.remaining, "voided", this.nowMs);
+      const released = writer.changeHold(original!, effect.remaining, "voided", this.nowMs);
       this.markReversed(original!, released, effect.remaining === 0);
     } else if (effect.type === "credit") {
       writer.post(record.seq, [[account!, effect.amount], [this.settlement(account!), -effect.amount]]);
@@ -144,7 +148,7 @@ export class Authorizer {
 
   private setStatus(record: NetworkRecord, status: TransactionStatus): void {
     record.status = status;
-    this.options.writer.touch(record);
+    this.options.writer.changed(record);
   }
 
   private record(
@@ -179,8 +183,11 @@ export class Authorizer {
       networkApprovalCode: request.networkApprovalCode ?? null,
       originalKey: request.originalKey,
       replacementAmount: request.replacementAmount,
-      holdSeq: null,
+      relatedSeq: null,
       reversedAmount: 0,
+      holdAmount: null,
+      holdState: null,
+      holdResolvedAtMs: null,
       usageDay: null,
       processingCode: request.processingCode === "" ? null : request.processingCode,
       retrievalReference: request.retrievalReference,
@@ -190,7 +197,6 @@ export class Authorizer {
       merchantNameLocation: request.merchantNameLocation,
       receivedAtMs: request.receivedAtMs,
       createdAtMs: this.nowMs,
-      hold: null,
       stored: false,
     };
     this.options.writer.addTransaction(record);
@@ -233,13 +239,14 @@ export class Authorizer {
   }
 }
 
+/** Every key a batch may need records for (duplicates are harmless in the IN lists). */
 function keysOf(requests: readonly AuthorizationRequest[]): string[] {
-  const keys = new Set<string>();
+  const keys: string[] = [];
   for (const request of requests) {
-    keys.add(request.key);
-    if (request.originalKey !== null) keys.add(request.originalKey);
+    keys.push(request.key);
+    if (request.originalKey !== null) keys.push(request.originalKey);
   }
-  return [...keys];
+  return keys;
 }
 
 function facts(account: AccountState | null): AccountFacts | null {
@@ -258,8 +265,8 @@ function statusOf(kind: TransactionKind, request: AuthorizationRequest, decision
 function pickOriginal(records: readonly NetworkRecord[]): NetworkRecord | null {
   const candidates = records.filter((record) => messageKind(record.mti) !== "reversal" && messageKind(record.mti) !== null);
   return (
-    candidates.find((record) => record.hold?.state === "pending") ??
-    candidates.find((record) => record.hold !== null) ??
+    candidates.find((record) => record.holdState === "pending") ??
+    candidates.find((record) => record.holdState !== null) ??
     candidates.find((record) => record.kind === "financial" && record.approvedAmount !== null) ??
     candidates[0] ??
     null
@@ -272,7 +279,7 @@ function reversalFacts(original: NetworkRecord | null): ReversalOriginal | null 
   return {
     requestAmount: original.requestAmount ?? 0,
     accountAmount: original.amount ?? 0,
-    pendingHold: original.hold?.state === "pending" ? original.hold.amount : null,
+    pendingHold: original.holdState === "pending" ? original.holdAmount : null,
     postedRemaining: isPostedFinancial ? original.approvedAmount! - original.reversedAmount : null,
   };
 }

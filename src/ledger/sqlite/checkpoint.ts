@@ -14,10 +14,15 @@ export function writeCheckpoint(ctx: SqliteContext): void {
   const usage = ctx.db.query("UPDATE cards SET usage_day = ?, usage_amount_minor = ?, usage_count = ? WHERE seq = ?");
   for (const card of state.dirtyCards) usage.run(card.usageDay, card.usageAmount, card.usageCount, card.seq);
   const through = state.nextTxnSeq - 1;
-  ctx.db
-    .query("INSERT INTO meta (name, value) VALUES ('checkpoint_seq', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
-    .run(String(through));
+  setMeta(ctx, "checkpoint_seq", through);
+  setMeta(ctx, "pending_holds_from_seq", state.pendingHoldsFromSeq);
   state.dirtyAccounts.clear();
   state.dirtyCards.clear();
   state.checkpointSeq = through;
+}
+
+export function setMeta(ctx: SqliteContext, name: string, value: number): void {
+  ctx.db
+    .query("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+    .run(name, String(value));
 }

@@ -87,15 +87,15 @@ interface EventRow {
   merchant_name_location: string | null;
   card_id: string | null;
   pan_masked: string | null;
-  hold_txn_seq: number | null;
+  related_seq: number | null;
 }
 
 const EVENT_ROW = `SELECT o.seq, o.type, o.data, o.created_at_ms, o.attempts, o.txn_seq, a.id AS account_id, u.id AS user_id,
   t.kind, t.mti, t.amount_minor, t.approved_amount_minor, t.account_currency, t.response_code, t.approval_code, t.reason,
   t.network_response_code, t.merchant_category, t.terminal_id, t.merchant_id, t.merchant_name_location,
-  c.id AS card_id, c.pan_masked, h.txn_seq AS hold_txn_seq
+  c.id AS card_id, c.pan_masked, t.related_seq
   FROM outbox o JOIN accounts a ON a.seq = o.account_seq LEFT JOIN users u ON u.seq = a.user_seq
-  LEFT JOIN transactions t ON t.seq = o.txn_seq LEFT JOIN cards c ON c.seq = t.card_seq LEFT JOIN holds h ON h.seq = t.hold_seq
+  LEFT JOIN transactions t ON t.seq = o.txn_seq LEFT JOIN cards c ON c.seq = t.card_seq
   WHERE o.seq = ?`;
 
 function eventOf(ctx: SqliteContext, seq: number): OutboxEvent {
@@ -126,7 +126,7 @@ function transactionData(row: EventRow): Record<string, unknown> {
     reason: row.reason,
   };
   if (row.network_response_code !== null) data.network_response_code = row.network_response_code;
-  if (row.kind === "expiry" && row.hold_txn_seq !== null) data.original_transaction_id = sequenceId("txn", row.hold_txn_seq);
+  if (row.related_seq !== null) data.original_transaction_id = sequenceId("txn", row.related_seq);
   if (row.merchant_name_location !== null || row.merchant_id !== null) {
     data.merchant = {
       category: row.merchant_category,

@@ -1,10 +1,10 @@
-import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import type { ResponseCode, TransactionKind } from "../ledger.ts";
 
 /**
- * Rows of the transactions and holds tables as the ledger handles them in memory during a transaction:
- * new rows are kept as objects until the transaction writes them (a later request in the same batch may
- * still change their status), rows read back for a key carry their hold.
+ * Rows of the transactions table as the ledger handles them in memory during a transaction: new rows are
+ * kept as objects until the transaction writes them (a later request in the same batch may still change
+ * them), stored rows read back for a key are changed in place and written back as UPDATEs.
  */
 export type TransactionStatus = "approved" | "declined" | "reversed" | "partially_reversed" | "expired" | "posted";
 export type HoldState = "pending" | "posted" | "voided" | "expired";
@@ -23,7 +23,7 @@ export interface TransactionRow {
   billingCurrency: number | null;
   /** In the account's currency: decided on, released, credited, topped up or expired. */
   amount: number | null;
-  /** Held or posted, account currency. */
+  /** Held or posted when first approved, account currency. */
   approvedAmount: number | null;
   accountCurrency: number | null;
   responseCode: ResponseCode | null;
@@ -35,8 +35,13 @@ export interface TransactionRow {
   networkApprovalCode: string | null;
   originalKey: string | null;
   replacementAmount: number | null;
-  holdSeq: number | null;
+  /** The transaction a reversal or an expiry acted on. */
+  relatedSeq: number | null;
   reversedAmount: number;
+  /** The hold this transaction placed (at createdAtMs): amount held now or when resolved, its state. */
+  holdAmount: number | null;
+  holdState: HoldState | null;
+  holdResolvedAtMs: number | null;
   usageDay: number | null;
   processingCode: string | null;
   retrievalReference: string | null;
@@ -48,28 +53,12 @@ export interface TransactionRow {
   createdAtMs: number;
 }
 
-export interface HoldRow {
-  readonly seq: number;
-  readonly txnSeq: number;
-  readonly key: string;
-  readonly accountSeq: number;
-  readonly cardSeq: number | null;
-  amount: number;
-  readonly originalAmount: number;
-  state: HoldState;
-  readonly createdAtMs: number;
-  readonly expiresAtMs: number;
-  resolvedAtMs: number | null;
-  /** Already in the table (changes become UPDATEs) or written with the transaction. */
-  stored: boolean;
-}
-
 /** A network request's row; it serves as a PriorRecord for later requests with its key. */
 export type NetworkRecord = TransactionRow & {
   mti: number;
   key: string;
   responseCode: ResponseCode;
-  hold: HoldRow | null;
+  /** Already in the table (changes become UPDATEs) or written with the transaction. */
   stored: boolean;
 };
 
@@ -98,8 +87,11 @@ export const TRANSACTION_COLUMNS: ReadonlyArray<readonly [string, keyof Transact
   ["network_approval_code", "networkApprovalCode"],
   ["original_key", "originalKey"],
   ["replacement_amount_minor", "replacementAmount"],
-  ["hold_seq", "holdSeq"],
+  ["related_seq", "relatedSeq"],
   ["reversed_amount_minor", "reversedAmount"],
+  ["hold_amount_minor", "holdAmount"],
+  ["hold_state", "holdState"],
+  ["hold_resolved_at_ms", "holdResolvedAtMs"],
   ["usage_day", "usageDay"],
   ["processing_code", "processingCode"],
   ["retrieval_reference", "retrievalReference"],
@@ -111,57 +103,33 @@ export const TRANSACTION_COLUMNS: ReadonlyArray<readonly [string, keyof Transact
   ["created_at_ms", "createdAtMs"],
 ];
 
-export const HOLD_COLUMNS: ReadonlyArray<readonly [string, keyof HoldRow]> = [
-  ["seq", "seq"],
-  ["txn_seq", "txnSeq"],
-  ["key", "key"],
-  ["account_seq", "accountSeq"],
-  ["card_seq", "cardSeq"],
-  ["amount_minor", "amount"],
-  ["original_amount_minor", "originalAmount"],
-  ["state", "state"],
-  ["created_at_ms", "createdAtMs"],
-  ["expires_at_ms", "expiresAtMs"],
-  ["resolved_at_ms", "resolvedAtMs"],
-];
-
-export function rowValues<T>(row: T, columns: ReadonlyArray<readonly [string, keyof T]>): SQLQueryBindings[] {
-  const values = new Array<SQLQueryBindings>(columns.length);
-  for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]![1]] as SQLQueryBindings;
-  return values;
-}
-
-export function rowFromColumns<T>(source: Record<string, unknown>, columns: ReadonlyArray<readonly [string, keyof T]>, prefix = ""): T {
+export function rowFromColumns<T>(source: Record<string, unknown>, columns: ReadonlyArray<readonly [string, keyof T]>): T {
   const row = {} as Record<keyof T, unknown>;
-  for (const [column, field] of columns) row[field] = source[prefix + column];
+  for (const [column, field] of columns) row[field] = source[column];
   return row as T;
 }
 
 const KEYS_PER_QUERY = 64;
-const HOLD_ALIASES = HOLD_COLUMNS.map(([column]) => `h.${column} AS h_${column}`).join(", ");
 
-/** Reads every stored network record for a set of keys, with its hold, in a few IN (…) queries. */
+/** Reads every stored network record for a set of keys, in a few IN (…) queries. */
 export class RecordReader {
   private readonly byKeys: Statement;
 
   constructor(db: Database) {
     const placeholders = Array.from({ length: KEYS_PER_QUERY }, () => "?").join(", ");
-    this.byKeys = db.prepare(
-      `SELECT t.*, ${HOLD_ALIASES} FROM transactions t LEFT JOIN holds h ON h.seq = t.hold_seq WHERE t.key IN (${placeholders})`,
-    );
+    this.byKeys = db.prepare(`SELECT * FROM transactions WHERE key IN (${placeholders})`);
   }
 
   read(keys: readonly string[], into: Map<string, NetworkRecord[]>): void {
+    const chunk = new Array<string | null>(KEYS_PER_QUERY);
     for (let start = 0; start < keys.length; start += KEYS_PER_QUERY) {
-      const chunk: Array<string | null> = keys.slice(start, start + KEYS_PER_QUERY);
-      while (chunk.length < KEYS_PER_QUERY) chunk.push(null);
+      for (let i = 0; i < KEYS_PER_QUERY; i++) chunk[i] = keys[start + i] ?? null;
       for (const source of this.byKeys.all(...chunk) as Array<Record<string, unknown>>) {
         const record = rowFromColumns<TransactionRow>(source, TRANSACTION_COLUMNS) as NetworkRecord;
         record.stored = true;
-        record.hold = source.h_seq === null ? null : { ...rowFromColumns<HoldRow>(source, HOLD_COLUMNS, "h_"), stored: true };
         const list = into.get(record.key);
         if (list === undefined) into.set(record.key, [record]);
-        else list.push(record);
+        else if (!list.some((known) => known.seq === record.seq)) list.push(record);
       }
     }
   }

@@ -4,9 +4,13 @@
  *
  * Layout choices that keep an authorization cheap to write (see sqlite-ledger.ts for the whole picture):
  * - transactions is the authorization log and the account history in one table, keyed by a sequence the
- *   ledger assigns. Its only index is the network key. An account's history is a chain through prev_seq
- *   (newest first) instead of an (account, time) index, whose random inserts would dominate each commit.
- * - A hold (pending entry) is a row of holds; only pending ones are indexed, by expiry time.
+ *   ledger assigns. Its only full index is the network key. An account's history is a chain through
+ *   prev_seq (newest first) instead of an (account, time) index, whose random inserts would dominate
+ *   each commit.
+ * - A hold is the pending entry of the transaction that placed it, kept in that row's hold_* columns
+ *   (state pending → posted / voided / expired, amount lowered by partial releases): one row written per
+ *   authorization instead of two. Holds expire in the order they were placed, which is sequence order, so
+ *   expiry walks the table from the oldest pending hold (remembered in meta) and needs no index.
  * - journal_lines holds posted money only; each transaction's lines sum to zero.
  * - Derived per-card and per-account values (daily usage, history head) are checkpointed, not written on
  *   every batch: at start-up the ledger reads the checkpoint and replays the transactions after it.
@@ -20,7 +24,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    description: "users, accounts, cards, transactions, holds, journal, top-ups, early reversals, outbox",
+    description: "users, accounts, cards, transactions with their holds, journal, top-ups, early reversals, outbox",
     sql: `
 CREATE TABLE meta (
   name TEXT PRIMARY KEY,
@@ -94,8 +98,11 @@ CREATE TABLE transactions (
   network_approval_code TEXT,
   original_key TEXT,
   replacement_amount_minor INTEGER,
-  hold_seq INTEGER,
+  related_seq INTEGER,
   reversed_amount_minor INTEGER NOT NULL DEFAULT 0,
+  hold_amount_minor INTEGER CHECK (hold_amount_minor >= 0),
+  hold_state TEXT CHECK (hold_state IN ('pending', 'posted', 'voided', 'expired')),
+  hold_resolved_at_ms INTEGER,
   usage_day INTEGER,
   processing_code TEXT,
   retrieval_reference TEXT,
@@ -107,21 +114,6 @@ CREATE TABLE transactions (
   created_at_ms INTEGER NOT NULL
 );
 CREATE INDEX transactions_key ON transactions (key) WHERE key IS NOT NULL;
-
-CREATE TABLE holds (
-  seq INTEGER PRIMARY KEY,
-  txn_seq INTEGER NOT NULL,
-  key TEXT NOT NULL,
-  account_seq INTEGER NOT NULL,
-  card_seq INTEGER,
-  amount_minor INTEGER NOT NULL,
-  original_amount_minor INTEGER NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('pending', 'posted', 'voided', 'expired')),
-  created_at_ms INTEGER NOT NULL,
-  expires_at_ms INTEGER NOT NULL,
-  resolved_at_ms INTEGER
-);
-CREATE INDEX holds_pending ON holds (expires_at_ms) WHERE state = 'pending';
 
 CREATE TABLE journal_lines (
   seq INTEGER PRIMARY KEY,

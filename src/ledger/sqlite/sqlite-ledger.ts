@@ -19,7 +19,7 @@ import { CHECKPOINT_TRANSACTIONS_DEFAULT, writeCheckpoint } from "./checkpoint.t
 import { checkConsistency } from "./consistency.ts";
 import type { SqliteContext } from "./context.ts";
 import { openDatabase } from "./database.ts";
-import { EXPIRY_CHUNK_MAX, expireHoldsChunk, forgetEarlyReversals } from "./expiry.ts";
+import { expireHoldsChunk, forgetEarlyReversals } from "./expiry.ts";
 import { listTransactions } from "./history.ts";
 import * as outbox from "./outbox.ts";
 import { RecordReader } from "./records.ts";
@@ -111,7 +111,6 @@ export class SqliteLedger implements Ledger {
       writer: ctx.writer,
       panIndex: (pan) => ctx.vault.index(pan),
       approvalCodes: approvalCodeSource(options.randomBytes ?? cryptoRandomBytes),
-      holdTimeoutMs: ctx.holdTimeoutMs,
     });
   }
 
@@ -184,8 +183,8 @@ export class SqliteLedger implements Ledger {
     let expired = 0;
     for (;;) {
       const chunk = this.write(() => expireHoldsChunk(this.ctx, nowMs));
-      expired += chunk;
-      if (chunk < EXPIRY_CHUNK_MAX) break;
+      expired += chunk.expired;
+      if (!chunk.more) break;
     }
     this.write(() => forgetEarlyReversals(this.ctx, nowMs));
     this.checkpointIfDue();

@@ -8,7 +8,8 @@ import { addMinor } from "../money.ts";
  * by PAN index. The ledger is the file's only writer (exclusive lock), so a write-through cache is
  * coherent; it is rebuilt from disk at start-up and after any failed transaction, never patched back.
  *
- * Rebuilding: accounts and cards from their tables, held amounts from the pending holds, and the two
+ * Rebuilding: accounts and cards from their tables, held amounts from the pending holds (all at or after
+ * the sequence meta remembers as the oldest pending one), and the two
  * derived values that are checkpointed rather than written per batch — each account's history head and
  * each card's usage of the day — from the last checkpoint plus a replay of the transactions after it.
  */
@@ -66,10 +67,11 @@ export class LedgerState {
   readonly dirtyAccounts = new Set<AccountState>();
   readonly dirtyCards = new Set<CardState>();
   nextTxnSeq = 1;
-  nextHoldSeq = 1;
   nextLineSeq = 1;
   nextOutboxSeq = 1;
   checkpointSeq = 0;
+  /** No pending hold has a lower sequence: where expiry starts walking. */
+  pendingHoldsFromSeq = 1;
 
   addAccount(account: AccountState): void {
     this.accounts.set(account.seq, account);
@@ -183,8 +185,11 @@ export function loadState(db: Database, defaults: CardLimits): LedgerState {
     });
   }
   for (const row of db.query("SELECT * FROM cards ORDER BY seq").all() as CardRow[]) state.addCard(cardFromRow(row, defaults));
-  const held = db.query("SELECT account_seq, SUM(amount_minor) AS held FROM holds WHERE state = 'pending' GROUP BY account_seq");
-  for (const row of held.all() as Array<{ account_seq: number; held: number }>) {
+  state.pendingHoldsFromSeq = Number(metaValue(db, "pending_holds_from_seq") ?? 1);
+  const held = db.query(
+    "SELECT account_seq, SUM(hold_amount_minor) AS held FROM transactions WHERE seq >= ? AND hold_state = 'pending' GROUP BY account_seq",
+  );
+  for (const row of held.all(state.pendingHoldsFromSeq) as Array<{ account_seq: number; held: number }>) {
     const account = state.accounts.get(row.account_seq);
     if (account === undefined) throw new Error(`assertion: pending hold on unknown account ${row.account_seq}`);
     account.held = row.held;
@@ -195,13 +200,16 @@ export function loadState(db: Database, defaults: CardLimits): LedgerState {
   }
   const maxOf = (table: string) => ((db.query(`SELECT MAX(seq) AS m FROM ${table}`).get() as { m: number | null }).m ?? 0) + 1;
   state.nextTxnSeq = maxOf("transactions");
-  state.nextHoldSeq = maxOf("holds");
   state.nextLineSeq = maxOf("journal_lines");
   state.nextOutboxSeq = maxOf("outbox");
-  const checkpoint = db.query("SELECT value FROM meta WHERE name = 'checkpoint_seq'").get() as { value: string } | null;
-  state.checkpointSeq = checkpoint === null ? 0 : Number(checkpoint.value);
+  state.checkpointSeq = Number(metaValue(db, "checkpoint_seq") ?? 0);
   replaySinceCheckpoint(db, state);
   return state;
+}
+
+export function metaValue(db: Database, name: string): string | null {
+  const row = db.query("SELECT value FROM meta WHERE name = ?").get(name) as { value: string } | null;
+  return row === null ? null : row.value;
 }
 
 /** Heads and daily usage from the transactions written after the last checkpoint, in order. */
