@@ -11,6 +11,9 @@ import { UsageError, parseFlags } from "./cli.ts";
  * A fresh SQLite file in the temp directory gets `cards` cardholders (one card each, funded far beyond
  * what the run spends, limits out of the way), then batches of 0100 purchases spread over the cards are
  * decided and committed back to back for `duration` seconds, after a short warm-up.
+ *
+ * authorizations_per_second counts the time spent inside authorizeBatch (decide, write, commit); building
+ * the request objects is the harness's work and is reported apart, as wall_authorizations_per_second.
  */
 export const benchLedgerUsage = `sekisho bench ledger [--cards N] [--batch B] [--duration S] [--synchronous full|normal] [--json]
 
@@ -20,6 +23,7 @@ synchronous=full. The database is a fresh file in the temp directory, removed af
 
 export interface LedgerBenchResult {
   authorizations_per_second: number;
+  wall_authorizations_per_second: number;
   batch_size: number;
   synchronous: "full" | "normal";
   batches: number;
@@ -130,8 +134,10 @@ async function timeBatches(ledger: Ledger, input: { cards: number; batch: number
   batchMs.sort((a, b) => a - b);
   const at = (q: number) => Math.round(batchMs[Math.min(batchMs.length - 1, Math.floor(q * batchMs.length))]! * 1000) / 1000;
   const authorizations = batchMs.length * input.batch;
+  const inLedgerS = batchMs.reduce((sum, ms) => sum + ms, 0) / 1000;
   return {
-    authorizations_per_second: Math.round(authorizations / elapsedS),
+    authorizations_per_second: Math.round(authorizations / inLedgerS),
+    wall_authorizations_per_second: Math.round(authorizations / elapsedS),
     batch_size: input.batch,
     synchronous: input.synchronous,
     batches: batchMs.length,
@@ -175,7 +181,7 @@ export async function runBenchLedger(argv: string[]): Promise<number> {
   if (values.json) {
     console.log(JSON.stringify(result));
   } else {
-    console.log(`authorizations/s  ${result.authorizations_per_second}`);
+    console.log(`authorizations/s  ${result.authorizations_per_second} in the ledger (${result.wall_authorizations_per_second} counting request building)`);
     console.log(`batch             ${result.batch_size} (synchronous=${result.synchronous}), ${result.batches} batches over ${result.cards} cards`);
     console.log(`batch latency ms  p50 ${result.batch_ms.p50}, p99 ${result.batch_ms.p99}, max ${result.batch_ms.max}`);
     console.log(`approved          ${result.approved} of ${result.authorizations}; ledger consistent: ${result.ledger_consistent}`);

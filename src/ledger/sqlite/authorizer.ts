@@ -5,6 +5,7 @@ import type { AccountFacts, Outcome, UsageFacts } from "../../authorize/facts.ts
 import { replayDecision, resolvePrior } from "../../authorize/prior.ts";
 import { messageKind } from "../../authorize/transaction-key.ts";
 import type { AuthorizationDecision, AuthorizationRequest, TransactionKind } from "../ledger.ts";
+import { PAN_INDEX_SCRATCH_BYTES } from "../pan-vault.ts";
 import type { NetworkRecord, RecordReader, TransactionStatus } from "./records.ts";
 import { countUsage, type AccountState, type CardState, type LedgerState } from "./state.ts";
 import type { EventType, Writer } from "./writer.ts";
@@ -18,7 +19,7 @@ import type { EventType, Writer } from "./writer.ts";
 export interface AuthorizerOptions {
   readonly reader: RecordReader;
   readonly writer: Writer;
-  readonly panIndex: (pan: string) => string;
+  readonly panIndexInto: (pan: string, out: Uint8Array) => void;
   readonly approvalCodes: ApprovalCodeSource;
 }
 
@@ -27,7 +28,7 @@ const NETWORK_APPROVED: ReadonlySet<string> = new Set(["00", "10"]);
 
 export class Authorizer {
   private readonly records = new Map<string, NetworkRecord[]>();
-  private readonly cardsByPan = new Map<string, CardState | null>();
+  private readonly panIndex = new Uint8Array(PAN_INDEX_SCRATCH_BYTES);
   private nowMs = 0;
 
   constructor(
@@ -43,7 +44,6 @@ export class Authorizer {
   run(requests: readonly AuthorizationRequest[], nowMs: number): AuthorizationDecision[] {
     this.nowMs = nowMs;
     this.records.clear();
-    this.cardsByPan.clear();
     this.options.reader.read(keysOf(requests), this.records);
     const decisions = new Array<AuthorizationDecision>(requests.length);
     for (let i = 0; i < requests.length; i++) decisions[i] = this.decide(requests[i]!);
@@ -210,14 +210,11 @@ export class Authorizer {
     if (record.accountSeq !== null) this.options.writer.event(type, record.accountSeq, record.seq, null, this.nowMs);
   }
 
-  /** PANs are hashed once per batch, however often they appear in it. */
+  /** The card a PAN names: its HMAC, computed into a reused buffer, finds it without a string key. */
   private cardFor(pan: string): CardState | null {
-    let card = this.cardsByPan.get(pan);
-    if (card === undefined) {
-      card = pan.length === 0 ? null : (this.state.cardsByPanIndex.get(this.options.panIndex(pan)) ?? null);
-      this.cardsByPan.set(pan, card);
-    }
-    return card;
+    if (pan.length === 0) return null;
+    this.options.panIndexInto(pan, this.panIndex);
+    return this.state.cardsByPanIndex.find(this.panIndex);
   }
 
   private cardOf(seq: number | null): CardState | null {

@@ -126,7 +126,8 @@ export function checkNewCard(input: { pan: string; expiry: string; limits?: Part
 
 export function issueCard(ctx: SqliteContext, userId: string, input: { expiry: string; limits: Partial<CardLimits> }, pan: SealedPan): Card {
   const { row: user, account } = requireUser(ctx, userId);
-  if (ctx.state.cardsByPanIndex.has(pan.index)) throw new LedgerError("conflict", "a card with this PAN exists already");
+  const indexBytes = new Uint8Array(Buffer.from(pan.index, "base64"));
+  if (ctx.state.cardsByPanIndex.find(indexBytes) !== null) throw new LedgerError("conflict", "a card with this PAN exists already");
   const nowMs = ctx.clock();
   const overrides: LimitOverrides = {
     perTransactionMax: input.limits.perTransactionMax ?? null,
@@ -148,6 +149,7 @@ export function issueCard(ctx: SqliteContext, userId: string, input: { expiry: s
     userSeq: user.seq,
     accountSeq: account.seq,
     panIndex: pan.index,
+    panIndexBytes: indexBytes,
     panMasked: pan.panMasked,
     last4: pan.last4,
     expiry: input.expiry,

@@ -109,7 +109,7 @@ export class SqliteLedger implements Ledger {
     this.authorizer = new Authorizer(ctx.state, {
       reader: new RecordReader(db),
       writer: ctx.writer,
-      panIndex: (pan) => ctx.vault.index(pan),
+      panIndexInto: (pan, out) => ctx.vault.indexInto(pan, out),
       approvalCodes: approvalCodeSource(options.randomBytes ?? cryptoRandomBytes),
     });
   }

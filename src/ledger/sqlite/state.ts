@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import { effectiveLimits, type LimitOverrides } from "../card-limits.ts";
 import type { CardLimits, CardStatus } from "../ledger.ts";
 import { addMinor } from "../money.ts";
+import { CardIndex } from "./card-index.ts";
 
 /**
  * The hot state the SQLite ledger keeps in memory: every account's balances and every card, looked up
@@ -34,7 +35,9 @@ export interface CardState {
   readonly id: string;
   readonly userSeq: number;
   readonly accountSeq: number;
+  /** HMAC of the PAN: as stored (base64) and as bytes. */
   readonly panIndex: string;
+  readonly panIndexBytes: Uint8Array;
   readonly panMasked: string;
   readonly last4: string;
   readonly expiry: string;
@@ -61,7 +64,7 @@ export class LedgerState {
   readonly systemAccounts = new Map<string, AccountState>();
   readonly cards = new Map<number, CardState>();
   readonly cardsById = new Map<string, CardState>();
-  readonly cardsByPanIndex = new Map<string, CardState>();
+  readonly cardsByPanIndex = new CardIndex<CardState>();
   readonly earlyReversals = new Map<string, EarlyReversal>();
   /** Accounts and cards whose derived values changed since the last checkpoint. */
   readonly dirtyAccounts = new Set<AccountState>();
@@ -82,7 +85,7 @@ export class LedgerState {
   addCard(card: CardState): void {
     this.cards.set(card.seq, card);
     this.cardsById.set(card.id, card);
-    this.cardsByPanIndex.set(card.panIndex, card);
+    this.cardsByPanIndex.add(card);
   }
 
   systemAccount(kind: "funding" | "settlement", currency: number): AccountState | undefined {
@@ -144,6 +147,7 @@ export function cardFromRow(row: CardRow, defaults: CardLimits): CardState {
     userSeq: row.user_seq,
     accountSeq: row.account_seq,
     panIndex: row.pan_index,
+    panIndexBytes: new Uint8Array(Buffer.from(row.pan_index, "base64")),
     panMasked: row.pan_masked,
     last4: row.last4,
     expiry: row.expiry,
