@@ -26,7 +26,7 @@ export function approvalCodeSource(fill: RandomBytes): ApprovalCodeSource {
       const byte = pool[at++]!;
       if (byte < UNBIASED_LIMIT) codes[length++] = ALPHABET_CODES[byte % ALPHABET_CODES.length]!;
     }
-    return String.fromCharCode(...codes);
+    return String.fromCharCode(codes[0]!, codes[1]!, codes[2]!, codes[3]!, codes[4]!, codes[5]!);
   };
 }
 

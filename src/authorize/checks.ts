@@ -13,7 +13,6 @@ export interface Decline {
 
 const decline = (code: ResponseCode, reason: DeclineReason): Decline => ({ code, reason });
 
-const YYMM = /^\d{2}(0[1-9]|1[0-2])$/;
 
 /** Only ASCII digits, between `min` and `max` of them (a loop: this runs for every request). */
 function isDigits(value: string, min: number, max: number): boolean {
@@ -44,8 +43,15 @@ export function checkFormat(request: AuthorizationRequest): Decline | null {
     isCurrency(request.currency) &&
     (request.billingAmount === null || isAmount(request.billingAmount)) &&
     (request.billingCurrency === null || isCurrency(request.billingCurrency)) &&
-    (request.expiry === null || YYMM.test(request.expiry));
+    (request.expiry === null || isExpiry(request.expiry));
   return wellFormed ? null : decline("30", "format_error");
+}
+
+/** YYMM with a month from 01 to 12. */
+export function isExpiry(value: string): boolean {
+  if (!isDigits(value, 4, 4)) return false;
+  const month = (value.charCodeAt(2) - 48) * 10 + value.charCodeAt(3) - 48;
+  return month >= 1 && month <= 12;
 }
 
 const STATUS_DECLINES: Record<CardStatus, Decline | null> = {
@@ -104,9 +110,7 @@ export function transactionType(processingCode: string): TransactionType | null 
   return null;
 }
 
-export function checkProcessingCode(request: AuthorizationRequest): Decline | null {
-  return transactionType(request.processingCode) === null ? decline("57", "processing_code_not_permitted") : null;
-}
+export const PROCESSING_CODE_NOT_PERMITTED: Decline = decline("57", "processing_code_not_permitted");
 
 /**
  * The amount in the account's currency: the cardholder billing amount (DE 6, in DE 51 or else the

@@ -6,8 +6,8 @@ import {
   checkExpiry,
   checkFormat,
   checkLimits,
-  checkProcessingCode,
   checkStatus,
+  PROCESSING_CODE_NOT_PERMITTED,
   transactionType,
   type Decline,
 } from "./checks.ts";
@@ -47,9 +47,11 @@ export function decideAuthorization(input: AuthorizationInput, nextApprovalCode:
   if (format !== null) return declined(format, null, null);
   if (input.reversedEarly) return declined({ code: "05", reason: "reversed_before_original" }, account, null);
   if (card === null || account === null) return declined({ code: "14", reason: "no_such_card" }, null, null);
-  const early = checkStatus(card) ?? checkExpiry(request, card) ?? checkProcessingCode(request);
+  const early = checkStatus(card) ?? checkExpiry(request, card);
   if (early !== null) return declined(early, account, null);
-  if (transactionType(request.processingCode) === "inquiry") {
+  const type = transactionType(request.processingCode);
+  if (type === null) return declined(PROCESSING_CODE_NOT_PERMITTED, account, null);
+  if (type === "inquiry") {
     return approved("00", nextApprovalCode(), account, { approvedAmount: null, availableBalance: account.availableBalance }, 0, NO_EFFECT);
   }
   const amount = accountAmountOf(request, account);

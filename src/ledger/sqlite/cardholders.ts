@@ -1,3 +1,4 @@
+import { isExpiry } from "../../authorize/checks.ts";
 import { effectiveLimits, validateLimits, type LimitOverrides } from "../card-limits.ts";
 import { isoTime, newId } from "../ids.ts";
 import { LedgerError, TERMINAL_CARD_STATUSES, type AccountBalances, type Card, type CardLimits, type CardStatus, type User } from "../ledger.ts";
@@ -12,7 +13,6 @@ import type { AccountKind, AccountState, CardState } from "./state.ts";
  */
 const TEXT_MAX = 256;
 const CARD_STATUSES: readonly CardStatus[] = ["active", "suspended", "lost", "stolen", "closed"];
-const YYMM = /^\d{2}(0[1-9]|1[0-2])$/;
 
 interface UserRow {
   seq: number;
@@ -120,7 +120,7 @@ export interface SealedPan {
 
 export function checkNewCard(input: { pan: string; expiry: string; limits?: Partial<CardLimits> }): Partial<CardLimits> {
   if (typeof input.pan !== "string" || !isPan(input.pan)) throw new LedgerError("invalid_input", "PAN must be 12 to 19 digits");
-  if (typeof input.expiry !== "string" || !YYMM.test(input.expiry)) throw new LedgerError("invalid_input", "expiry must be YYMM");
+  if (typeof input.expiry !== "string" || !isExpiry(input.expiry)) throw new LedgerError("invalid_input", "expiry must be YYMM");
   return validateLimits(input.limits);
 }
 
