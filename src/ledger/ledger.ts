@@ -183,6 +183,9 @@ export interface ConsistencyReport {
   readonly entriesUnbalanced?: number;
   /** Holds that are malformed: no key or account, a negative amount, a pending hold of zero. */
   readonly holdsInvalid?: number;
+  /** Cards and accounts whose derived values kept by the implementation (daily usage, newest history
+   * entry) disagree with what the stored transactions imply. */
+  readonly derivedMismatched?: number;
   readonly consistent: boolean;
 }
 

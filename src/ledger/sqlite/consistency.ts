@@ -51,6 +51,7 @@ export function checkConsistency(ctx: SqliteContext): ConsistencyReport {
     if (row.kind === "cardholder" && row.journal - row.held < 0 && row.advised === 0) accountsNegativeWithoutAdvice += 1;
   }
   if (ctx.state.accounts.size !== count(ctx, "SELECT COUNT(*) AS n FROM accounts")) accountsMismatched += 1;
+  const derivedMismatched = headsMismatched(ctx) + usageMismatched(ctx);
   return {
     journalSum,
     accountsMismatched,
@@ -58,14 +59,45 @@ export function checkConsistency(ctx: SqliteContext): ConsistencyReport {
     keysWithSeveralHolds,
     entriesUnbalanced,
     holdsInvalid,
+    derivedMismatched,
     consistent:
       journalSum === 0 &&
       accountsMismatched === 0 &&
       accountsNegativeWithoutAdvice === 0 &&
       keysWithSeveralHolds === 0 &&
       entriesUnbalanced === 0 &&
-      holdsInvalid === 0,
+      holdsInvalid === 0 &&
+      derivedMismatched === 0,
   };
+}
+
+/** Each account's newest transaction, as the history chain starts from it. */
+function headsMismatched(ctx: SqliteContext): number {
+  const newest = new Map<number, number>();
+  const rows = ctx.db.query("SELECT account_seq, MAX(seq) AS head FROM transactions WHERE account_seq IS NOT NULL GROUP BY account_seq");
+  for (const row of rows.all() as Array<{ account_seq: number; head: number }>) newest.set(row.account_seq, row.head);
+  let mismatched = 0;
+  for (const account of ctx.state.accounts.values()) if ((newest.get(account.seq) ?? null) !== account.head) mismatched += 1;
+  return mismatched;
+}
+
+/** Each card's usage on the latest day it counted, as the daily limits see it. */
+function usageMismatched(ctx: SqliteContext): number {
+  const latest = new Map<number, { day: number; amount: number; count: number }>();
+  const rows = ctx.db.query(
+    `SELECT card_seq, usage_day, SUM(approved_amount_minor) AS amount, COUNT(*) AS n FROM transactions
+     WHERE usage_day IS NOT NULL GROUP BY card_seq, usage_day ORDER BY card_seq, usage_day`,
+  );
+  for (const row of rows.all() as Array<{ card_seq: number; usage_day: number; amount: number; n: number }>) {
+    latest.set(row.card_seq, { day: row.usage_day, amount: row.amount, count: row.n });
+  }
+  let mismatched = 0;
+  for (const card of ctx.state.cards.values()) {
+    const stored = latest.get(card.seq) ?? { day: 0, amount: 0, count: 0 };
+    const counted = card.usageDay === 0 && card.usageCount === 0 ? { day: 0, amount: 0, count: 0 } : { day: card.usageDay, amount: card.usageAmount, count: card.usageCount };
+    if (stored.day !== counted.day || stored.amount !== counted.amount || stored.count !== counted.count) mismatched += 1;
+  }
+  return mismatched;
 }
 
 function count(ctx: SqliteContext, sql: string): number {
