@@ -24,6 +24,8 @@ export interface AuthorizerOptions {
 }
 
 const NO_USAGE: UsageFacts = { amount: 0, count: 0 };
+const PAN_DIGITS_MIN = 12;
+const PAN_DIGITS_MAX = 19;
 const NETWORK_APPROVED: ReadonlySet<string> = new Set(["00", "10"]);
 
 export class Authorizer {
@@ -212,7 +214,8 @@ export class Authorizer {
 
   /** The card a PAN names: its HMAC, computed into a reused buffer, finds it without a string key. */
   private cardFor(pan: string): CardState | null {
-    if (pan.length === 0) return null;
+    if (pan.length < PAN_DIGITS_MIN || pan.length > PAN_DIGITS_MAX) return null; // the rules answer 30
+
     this.options.panIndexInto(pan, this.panIndex);
     return this.state.cardsByPanIndex.find(this.panIndex);
   }

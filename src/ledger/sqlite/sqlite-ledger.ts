@@ -117,7 +117,7 @@ export class SqliteLedger implements Ledger {
   async authorizeBatch(requests: readonly AuthorizationRequest[]): Promise<AuthorizationDecision[]> {
     if (requests.length > BATCH_REQUESTS_MAX) throw new LedgerError("invalid_input", `a batch carries at most ${BATCH_REQUESTS_MAX} requests`);
     if (requests.length === 0) return [];
-    const decisions = this.write(() => this.authorizer.run(requests, this.ctx.clock()));
+    const decisions = this.write(() => this.authorizer.run(requests, this.ctx.clock()), { rebuildOnAnyFailure: true });
     this.checkpointIfDue();
     return decisions;
   }
@@ -209,11 +209,12 @@ export class SqliteLedger implements Ledger {
   }
 
   /**
-   * One synchronous transaction. A LedgerError is an expected refusal raised before anything in memory
-   * changed: roll back and pass it on. Anything else may have left the memory ahead of the disk: roll back
-   * and rebuild the state from the file.
+   * One synchronous transaction. In the API operations a LedgerError is an expected refusal raised before
+   * anything in memory changed: roll back and pass it on. Anything else — and any failure of a batch, whose
+   * earlier requests changed memory already — may have left the memory ahead of the disk: roll back and
+   * rebuild the state from the file.
    */
-  private write<T>(body: () => T): T {
+  private write<T>(body: () => T, options: { rebuildOnAnyFailure?: boolean } = {}): T {
     this.assertUsable();
     this.begin.run();
     try {
@@ -224,7 +225,7 @@ export class SqliteLedger implements Ledger {
     } catch (error) {
       if (this.ctx.db.inTransaction) this.rollback.run();
       this.ctx.writer.discard();
-      if (!(error instanceof LedgerError)) this.rebuild();
+      if (options.rebuildOnAnyFailure || !(error instanceof LedgerError)) this.rebuild();
       throw error;
     }
   }

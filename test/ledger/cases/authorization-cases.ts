@@ -147,6 +147,27 @@ export function authorizationCases(name: string, open: OpenHarness): void {
       expect(nextDay!.responseCode).toBe("00");
     });
 
+    test("a batch that fails part-way leaves no trace: nothing held, nothing recorded, still consistent", async () => {
+      const harness = await fresh();
+      const requests = requestsFor(harness);
+      const holder = await cardholder(harness.ledger);
+      const good = requests.make(holder.pan, { amount: 2_000 });
+      const poisoned = requests.make(holder.pan, { amount: 500 });
+      Object.defineProperty(poisoned, "amount", {
+        get() {
+          throw new Error("poisoned request");
+        },
+      });
+      await expect(harness.ledger.authorizeBatch([good, poisoned])).rejects.toThrow("poisoned request");
+      expect(await balances(harness.ledger, holder.userId)).toMatchObject({ heldAmount: 0, availableBalance: 10_000 });
+      expect((await harness.ledger.checkConsistency()).consistent).toBe(true);
+      const [fresh2] = await harness.ledger.authorizeBatch([good]);
+      expect(fresh2).toMatchObject({ responseCode: "00", replayed: false });
+      // A PAN too long to be one is a format error, not a failure of the batch.
+      const [tooLong] = await harness.ledger.authorizeBatch([requests.make("4".repeat(24))]);
+      expect(tooLong!.responseCode).toBe("30");
+    });
+
     test("the engine may call from several tasks at once: every batch commits, none interleave", async () => {
       const harness = await fresh();
       const requests = requestsFor(harness);
