@@ -52,7 +52,8 @@ export function decideAuthorization(input: AuthorizationInput, nextApprovalCode:
   const type = transactionType(request.processingCode);
   if (type === null) return declined(PROCESSING_CODE_NOT_PERMITTED, account, null);
   if (type === "inquiry") {
-    return approved("00", nextApprovalCode(), account, { approvedAmount: null, availableBalance: account.availableBalance }, 0, NO_EFFECT);
+    const amounts = { approvedAmount: null, availableBalance: account.availableBalance };
+    return approved("00", nextApprovalCode(), account, amounts, 0, NO_EFFECT);
   }
   const amount = accountAmountOf(request, account);
   const late = checkAmount(amount) ?? checkLimits(amount!, card.limits, input.usage);
@@ -68,14 +69,17 @@ function decideFunds(
   nextApprovalCode: ApprovalCodeSource,
 ): Outcome {
   const available = account.availableBalance;
-  const effectOf = (value: number): Effect => (kind === "financial" ? { type: "debit", amount: value } : { type: "hold", amount: value });
-  if (available >= amount) {
-    return approved("00", nextApprovalCode(), account, { approvedAmount: null, availableBalance: null }, amount, effectOf(amount));
-  }
+  if (available >= amount) return approved("00", nextApprovalCode(), account, NO_AMOUNTS, amount, fundsEffect(kind, amount));
   if (request.partialAllowed && available > 0) {
-    return approved("10", nextApprovalCode(), account, { approvedAmount: available, availableBalance: null }, amount, effectOf(available));
+    const amounts = { approvedAmount: available, availableBalance: null };
+    return approved("10", nextApprovalCode(), account, amounts, amount, fundsEffect(kind, available));
   }
   return declined({ code: "51", reason: "insufficient_funds" }, account, amount);
+}
+
+/** An 0100 holds, an 0200 posts at once. */
+function fundsEffect(kind: "authorization" | "financial", amount: number): Effect {
+  return kind === "financial" ? { type: "debit", amount } : { type: "hold", amount };
 }
 
 export interface AdviceInput {
@@ -166,12 +170,14 @@ export function decideReversal(input: ReversalInput): Outcome {
 }
 
 type Currency = AccountFacts | number | null;
+type DecisionAmounts = { readonly approvedAmount: number | null; readonly availableBalance: number | null };
+const NO_AMOUNTS: DecisionAmounts = { approvedAmount: null, availableBalance: null };
 
 function decision(
   responseCode: ResponseCode,
   approvalCode: string | null,
   account: Currency,
-  amounts: { approvedAmount: number | null; availableBalance: number | null } = { approvedAmount: null, availableBalance: null },
+  amounts: DecisionAmounts = NO_AMOUNTS,
 ): AuthorizationDecision {
   const accountCurrency = account === null || typeof account === "number" ? account : account.currency;
   return {
@@ -192,7 +198,7 @@ function approved(
   code: "00" | "10",
   approvalCode: string,
   account: AccountFacts,
-  amounts: { approvedAmount: number | null; availableBalance: number | null },
+  amounts: DecisionAmounts,
   accountAmount: number,
   effect: Effect,
 ): Outcome {
