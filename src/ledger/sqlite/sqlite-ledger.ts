@@ -35,9 +35,10 @@ import { Writer } from "./writer.ts";
  * resolves only after its COMMIT returned (durable with synchronous=FULL).
  *
  * Speed comes from writing little per authorization: balances, cards and the day's usage live in memory
- * (rebuilt from disk at start-up and after any failed transaction); a batch does one indexed read for all
- * its keys, then appends its rows with multi-row INSERTs — the transaction, its hold, its event — and
- * updates only what a posting changed. Derived values are checkpointed every `checkpointTransactions`.
+ * (rebuilt from disk at start-up and after any failed transaction); a batch reads the stored records of
+ * all its keys with a few IN (…) queries, then appends its rows with multi-row INSERTs — one transaction
+ * row (which carries its hold) and one event per request — and updates only what a reversal or a posting
+ * changed. Derived values (history heads, daily usage) are checkpointed every `checkpointTransactions`.
  */
 export interface SqliteLedgerOptions {
   readonly path: string;

@@ -10,9 +10,12 @@ import { CardIndex } from "./card-index.ts";
  * coherent; it is rebuilt from disk at start-up and after any failed transaction, never patched back.
  *
  * Rebuilding: accounts and cards from their tables, held amounts from the pending holds (all at or after
- * the sequence meta remembers as the oldest pending one), and the two
- * derived values that are checkpointed rather than written per batch — each account's history head and
- * each card's usage of the day — from the last checkpoint plus a replay of the transactions after it.
+ * the sequence meta remembers as the oldest pending one), and the two derived values that are
+ * checkpointed rather than written per batch — each account's history head and each card's usage of the
+ * day — from the last checkpoint plus a replay of the transactions after it.
+ *
+ * Size: every card and account stays in memory (a few hundred bytes each), so the embedded ledger suits
+ * programs of up to about a million cards; larger programs belong on the shared PostgreSQL ledger.
  */
 export type AccountKind = "cardholder" | "funding" | "settlement";
 
