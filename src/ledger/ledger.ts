@@ -62,7 +62,7 @@ export interface AuthorizationRequest {
   readonly networkResponseCode: string | null;
   /** Advices: DE 38, the approval code the network gave on our behalf (answers a later 0100 for the key). */
   readonly networkApprovalCode?: string | null;
-  /** The acquirer accepts a partial approval (DE 3/DE 60 indicator, per profile). */
+  /** The acquirer accepts a partial approval: DE 60 position 12 = "1" (see src/authorize/request.ts). */
   readonly partialAllowed: boolean;
   /** When the request was read off the link (ms since the epoch). */
   readonly receivedAtMs: number;
