@@ -21,19 +21,22 @@ export class CardIndex<T extends IndexedCard> {
     else this.byPrefix.set(prefix, [found, card]);
   }
 
-  find(index: Uint8Array): T | null {
-    const found = this.byPrefix.get(prefixOf(index));
+  /** The card whose index is the 32 bytes of `bytes` from `offset`. */
+  find(bytes: Uint8Array, offset = 0): T | null {
+    const found = this.byPrefix.get(prefixOf(bytes, offset));
     if (found === undefined) return null;
-    if (!Array.isArray(found)) return sameBytes(found.panIndexBytes, index) ? found : null;
-    return found.find((card) => sameBytes(card.panIndexBytes, index)) ?? null;
+    if (!Array.isArray(found)) return sameBytes(found.panIndexBytes, bytes, offset) ? found : null;
+    return found.find((card) => sameBytes(card.panIndexBytes, bytes, offset)) ?? null;
   }
 }
 
-function prefixOf(bytes: Uint8Array): number {
-  return (bytes[0]! * 0x100 + bytes[1]!) * 0x1_0000_0000 + ((bytes[2]! << 24) | (bytes[3]! << 16) | (bytes[4]! << 8) | bytes[5]!) >>> 0;
+function prefixOf(bytes: Uint8Array, at = 0): number {
+  const high = bytes[at]! * 0x100 + bytes[at + 1]!;
+  const low = ((bytes[at + 2]! << 24) | (bytes[at + 3]! << 16) | (bytes[at + 4]! << 8) | bytes[at + 5]!) >>> 0;
+  return high * 0x1_0000_0000 + low;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < PAN_INDEX_BYTES; i++) if (a[i] !== b[i]) return false;
+function sameBytes(index: Uint8Array, bytes: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < PAN_INDEX_BYTES; i++) if (index[i] !== bytes[offset + i]) return false;
   return true;
 }
