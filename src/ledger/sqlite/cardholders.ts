@@ -66,7 +66,7 @@ function insertAccount(ctx: SqliteContext, kind: AccountKind, userSeq: number | 
   const { lastInsertRowid } = ctx.db
     .query("INSERT INTO accounts (id, kind, user_seq, currency, created_at_ms) VALUES (?, ?, ?, ?, ?)")
     .run(id, kind, userSeq, currency, nowMs);
-  return { seq: Number(lastInsertRowid), id, kind, userSeq, currency, ledger: 0, held: 0, head: null };
+  return { seq: Number(lastInsertRowid), id, kind, userSeq, currency, ledger: 0, held: 0, head: null, dirty: false };
 }
 
 export function findUser(ctx: SqliteContext, userId: string): { row: UserRow; account: AccountState } | null {
@@ -161,6 +161,7 @@ export function issueCard(ctx: SqliteContext, userId: string, input: { expiry: s
     usageDay: 0,
     usageAmount: 0,
     usageCount: 0,
+    dirty: false,
   };
   ctx.state.addCard(card);
   cardEvent(ctx, card, user.id, "issued", nowMs);

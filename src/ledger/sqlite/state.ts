@@ -31,6 +31,8 @@ export interface AccountState {
   held: number;
   /** Newest transaction in this account's history. */
   head: number | null;
+  /** Changed since the last checkpoint (listed in LedgerState.dirtyAccounts). */
+  dirty: boolean;
 }
 
 export interface CardState {
@@ -53,6 +55,8 @@ export interface CardState {
   usageDay: number;
   usageAmount: number;
   usageCount: number;
+  /** Changed since the last checkpoint (listed in LedgerState.dirtyCards). */
+  dirty: boolean;
 }
 
 export interface EarlyReversal {
@@ -70,8 +74,8 @@ export class LedgerState {
   readonly cardsByPanIndex = new CardIndex<CardState>();
   readonly earlyReversals = new Map<string, EarlyReversal>();
   /** Accounts and cards whose derived values changed since the last checkpoint. */
-  readonly dirtyAccounts = new Set<AccountState>();
-  readonly dirtyCards = new Set<CardState>();
+  readonly dirtyAccounts = new DirtyList<AccountState>();
+  readonly dirtyCards = new DirtyList<CardState>();
   nextTxnSeq = 1;
   nextLineSeq = 1;
   nextOutboxSeq = 1;
@@ -101,6 +105,33 @@ export class LedgerState {
     account.head = seq;
     this.dirtyAccounts.add(account);
     return previous;
+  }
+}
+
+/**
+ * What changed since the last checkpoint. A flag on the object, not a Set: marking runs for every
+ * authorization, and a flag costs no hashing.
+ */
+export class DirtyList<T extends { dirty: boolean }> {
+  private items: T[] = [];
+
+  add(item: T): void {
+    if (item.dirty) return;
+    item.dirty = true;
+    this.items.push(item);
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  [Symbol.iterator](): Iterator<T> {
+    return this.items[Symbol.iterator]();
+  }
+
+  clear(): void {
+    for (const item of this.items) item.dirty = false;
+    this.items = [];
   }
 }
 
@@ -162,6 +193,7 @@ export function cardFromRow(row: CardRow, defaults: CardLimits): CardState {
     usageDay: row.usage_day,
     usageAmount: row.usage_amount_minor,
     usageCount: row.usage_count,
+    dirty: false,
   };
 }
 
@@ -189,6 +221,7 @@ export function loadState(db: Database, defaults: CardLimits): LedgerState {
       ledger: row.ledger_balance_minor,
       held: 0,
       head: row.history_head_seq,
+      dirty: false,
     });
   }
   for (const row of db.query("SELECT * FROM cards ORDER BY seq").all() as CardRow[]) state.addCard(cardFromRow(row, defaults));
