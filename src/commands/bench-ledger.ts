@@ -67,10 +67,13 @@ class PurchaseSource {
       const n = this.counter++;
       const stan = String(n % 1_000_000).padStart(6, "0");
       const transmissionDateTime = String(1126000000 + Math.floor(n / 1_000_000)).padStart(10, "0");
-      const parts = { mti: 100, acquirer: "12345678", stan, transmissionDateTime };
+      const acquirer = "12345678";
       requests[i] = {
-        ...parts,
-        key: transactionKey(parts),
+        mti: 100,
+        acquirer,
+        stan,
+        transmissionDateTime,
+        key: transactionKey({ mti: 100, acquirer, stan, transmissionDateTime }),
         pan: this.pans[(n * 7919) % this.pans.length]!,
         processingCode: "000000",
         amount: 100 + (n % 5000),

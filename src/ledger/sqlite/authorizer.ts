@@ -6,7 +6,7 @@ import { replayDecision, resolvePrior } from "../../authorize/prior.ts";
 import { messageKind } from "../../authorize/transaction-key.ts";
 import type { AuthorizationDecision, AuthorizationRequest, TransactionKind } from "../ledger.ts";
 import { PAN_INDEX_BYTES, PAN_INDEX_SCRATCH_BYTES } from "../pan-vault.ts";
-import type { NetworkRecord, RecordReader, TransactionStatus } from "./records.ts";
+import { RecordsByKey, type NetworkRecord, type RecordReader, type TransactionStatus } from "./records.ts";
 import { countUsage, type AccountState, type CardState, type LedgerState } from "./state.ts";
 import type { EventType, Writer } from "./writer.ts";
 
@@ -29,7 +29,7 @@ const PAN_DIGITS_MAX = 19;
 const NETWORK_APPROVED: ReadonlySet<string> = new Set(["00", "10"]);
 
 export class Authorizer {
-  private readonly records = new Map<string, NetworkRecord[]>();
+  private readonly records = new RecordsByKey();
   private readonly panIndex = new Uint8Array(PAN_INDEX_SCRATCH_BYTES);
   /** The batch's PAN indexes, 32 bytes per request, computed together before the batch is decided. */
   private batchIndexes = new Uint8Array(0);
@@ -77,7 +77,7 @@ export class Authorizer {
   private decide(request: AuthorizationRequest): AuthorizationDecision {
     const kind = messageKind(request.mti);
     if (kind === null) return this.authorize(request, null);
-    const resolution = resolvePrior(kind, this.records.get(request.key) ?? []);
+    const resolution = resolvePrior(kind, this.records.recordsOf(request.key));
     if (resolution.type === "replay") return replayDecision(resolution.record, kind);
     switch (kind) {
       case "authorization":
@@ -141,7 +141,7 @@ export class Authorizer {
   }
 
   private reverse(request: AuthorizationRequest): AuthorizationDecision {
-    const original = pickOriginal(request.originalKey === null ? [] : (this.records.get(request.originalKey) ?? []));
+    const original = pickOriginal(request.originalKey === null ? [] : this.records.recordsOf(request.originalKey));
     const card = original !== null ? this.cardOf(original.cardSeq) : this.currentCard();
     const account = original !== null ? this.accountOfSeq(original.accountSeq) : this.accountOf(card);
     const outcome = decideReversal({ request, original: reversalFacts(original), accountCurrency: account?.currency ?? null });
@@ -224,9 +224,7 @@ export class Authorizer {
       stored: false,
     };
     this.options.writer.addTransaction(record);
-    const list = this.records.get(request.key);
-    if (list === undefined) this.records.set(request.key, [record]);
-    else list.push(record);
+    this.records.add(record);
     return record;
   }
 

@@ -109,6 +109,32 @@ export function rowFromColumns<T>(source: Record<string, unknown>, columns: Read
   return row as T;
 }
 
+/**
+ * A batch's records by key. Most keys have one record, kept without an array of its own: this map gets an
+ * entry for every request of every batch.
+ */
+export class RecordsByKey {
+  private readonly byKey = new Map<string, NetworkRecord | NetworkRecord[]>();
+  private static readonly NONE: readonly NetworkRecord[] = [];
+
+  clear(): void {
+    this.byKey.clear();
+  }
+
+  recordsOf(key: string): readonly NetworkRecord[] {
+    const found = this.byKey.get(key);
+    if (found === undefined) return RecordsByKey.NONE;
+    return Array.isArray(found) ? found : [found];
+  }
+
+  add(record: NetworkRecord): void {
+    const found = this.byKey.get(record.key);
+    if (found === undefined) this.byKey.set(record.key, record);
+    else if (Array.isArray(found)) found.push(record);
+    else this.byKey.set(record.key, [found, record]);
+  }
+}
+
 const KEYS_PER_QUERY = 64;
 
 /** Reads every stored network record for a set of keys, in a few IN (…) queries. */
@@ -120,16 +146,14 @@ export class RecordReader {
     this.byKeys = db.prepare(`SELECT * FROM transactions WHERE key IN (${placeholders})`);
   }
 
-  read(keys: readonly string[], into: Map<string, NetworkRecord[]>): void {
+  read(keys: readonly string[], into: RecordsByKey): void {
     const chunk = new Array<string | null>(KEYS_PER_QUERY);
     for (let start = 0; start < keys.length; start += KEYS_PER_QUERY) {
       for (let i = 0; i < KEYS_PER_QUERY; i++) chunk[i] = keys[start + i] ?? null;
       for (const source of this.byKeys.all(...chunk) as Array<Record<string, unknown>>) {
         const record = rowFromColumns<TransactionRow>(source, TRANSACTION_COLUMNS) as NetworkRecord;
         record.stored = true;
-        const list = into.get(record.key);
-        if (list === undefined) into.set(record.key, [record]);
-        else if (!list.some((known) => known.seq === record.seq)) list.push(record);
+        if (!into.recordsOf(record.key).some((known) => known.seq === record.seq)) into.add(record);
       }
     }
   }
