@@ -1,9 +1,11 @@
 import { runBenchCodec } from "./bench-codec.ts";
+import { runBenchLedger } from "./bench-ledger.ts";
 import { UsageError, type Command } from "./cli.ts";
 
 /** `sekisho bench <target>`: each target is its own module; this only dispatches. */
 const TARGETS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   codec: { summary: "in-process codec timing on a typical 0100 and its 0110", run: runBenchCodec },
+  ledger: { summary: "authorizations/s through the SQLite ledger alone (batch 256, synchronous=full)", run: runBenchLedger },
 };
 
 export const benchCommand: Command = {

@@ -60,7 +60,9 @@ export interface AuthorizationRequest {
   readonly replacementAmount: number | null;
   /** Advices: DE 39, the decision the network took on our behalf. */
   readonly networkResponseCode: string | null;
-  /** The acquirer accepts a partial approval (DE 3/DE 60 indicator, per profile). */
+  /** Advices: DE 38, the approval code the network gave on our behalf (answers a later 0100 for the key). */
+  readonly networkApprovalCode?: string | null;
+  /** The acquirer accepts a partial approval: DE 60 position 12 = "1" (see src/authorize/request.ts). */
   readonly partialAllowed: boolean;
   /** When the request was read off the link (ms since the epoch). */
   readonly receivedAtMs: number;
@@ -139,6 +141,8 @@ export interface TransactionRecord {
   readonly panMasked: string | null;
   readonly amount: number;
   readonly currency: number;
+  /** What was held, posted or credited, when that differs from `amount` (a partial approval). */
+  readonly approvedAmount?: number | null;
   readonly responseCode: ResponseCode | null;
   readonly approvalCode: string | null;
   /** approved / declined / reversed / partially_reversed / expired / posted. */
@@ -157,7 +161,8 @@ export interface OutboxEvent {
     | "reversal"
     | "advice"
     | "topup"
-    | "card.updated";
+    | "card.updated"
+    | "hold.expired";
   /** Events of one account are delivered in order. */
   readonly accountId: string;
   readonly createdAt: string;
@@ -174,6 +179,13 @@ export interface ConsistencyReport {
   readonly accountsNegativeWithoutAdvice: number;
   /** Transaction keys with more than one hold. */
   readonly keysWithSeveralHolds: number;
+  /** Journal entries (one per transaction) whose own lines do not sum to zero. */
+  readonly entriesUnbalanced?: number;
+  /** Holds that are malformed: no key or account, a negative amount, a pending hold of zero. */
+  readonly holdsInvalid?: number;
+  /** Cards and accounts whose derived values kept by the implementation (daily usage, newest history
+   * entry) disagree with what the stored transactions imply. */
+  readonly derivedMismatched?: number;
   readonly consistent: boolean;
 }
 
@@ -185,6 +197,7 @@ export type LedgerErrorCode =
   | "invalid_state"
   | "invalid_amount"
   | "currency_mismatch"
+  | "invalid_input"
   | "unavailable";
 
 export class LedgerError extends Error {

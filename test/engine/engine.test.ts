@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { loadProfile } from "../../src/iso8583/profiles/index.ts";
 import { startHarness, type Harness } from "../support/processor-harness.ts";
-import { authorizationRequest, concatBytes } from "../support/requests.ts";
+import { authorizationRequest, concatBytes } from "../support/wire-requests.ts";
 import { ScriptedLedger } from "../support/scripted-ledger.ts";
 import type { NetworkConnection, TestNetwork } from "../support/test-network.ts";
 

@@ -3,7 +3,7 @@ import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { loadProfile } from "../../src/iso8583/profiles/index.ts";
 import { backoffDelayMs } from "../../src/link/backoff.ts";
 import { startHarness, type Harness } from "../support/processor-harness.ts";
-import { authorizationRequest } from "../support/requests.ts";
+import { authorizationRequest } from "../support/wire-requests.ts";
 
 let harness: Harness | null = null;
 afterEach(async () => {

@@ -1,35 +1,82 @@
-import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
-import type { CompiledProfile } from "../../src/iso8583/spec.ts";
-import { TEST_HEADER } from "./test-network.ts";
+import { transactionKey } from "../../src/authorize/transaction-key.ts";
+import type { AuthorizationRequest } from "../../src/ledger/ledger.ts";
 
-/** A valid 0100 (or another authorization-class MTI) whose STAN is `stan`. */
-export function authorizationRequest(
-  profile: CompiledProfile,
-  stan: number,
-  options: { mti?: number; pan?: string; amount?: number; transmission?: string; acquirer?: string } = {},
-): Uint8Array {
-  const builder = new MessageBuilder(profile).reset(options.mti ?? 100);
-  if (profile.headerBytes > 0) builder.setHeader(TEST_HEADER);
-  return builder
-    .set(2, options.pan ?? "4111111111111111")
-    .set(3, "000000")
-    .setInteger(4, options.amount ?? 1000)
-    .set(7, options.transmission ?? "1126101010")
-    .set(11, String(stan).padStart(6, "0"))
-    .set(14, "3012")
-    .set(32, options.acquirer ?? "123456")
-    .set(37, "000000000001")
-    .set(41, "TERM0001")
-    .set(49, "392")
-    .encode();
+/**
+ * Plain authorization requests for ledger and rule tests: sensible defaults (an 0100 purchase of 1000 JPY
+ * from acquirer 12345678), a fresh STAN per request, the key computed the way requestFromView does.
+ */
+export const TEST_ACQUIRER = "12345678";
+export const TEST_DE7 = "1115120000";
+
+export type RequestFields = Partial<Omit<AuthorizationRequest, "key">> & { key?: string };
+
+export class RequestFactory {
+  private stan = 0;
+  constructor(private readonly nowMs: () => number) {}
+
+  nextStan(): string {
+    this.stan = (this.stan % 999_999) + 1;
+    return String(this.stan).padStart(6, "0");
+  }
+
+  make(pan: string, fields: RequestFields = {}): AuthorizationRequest {
+    const base = {
+      mti: 100,
+      pan,
+      processingCode: "000000",
+      amount: 1000,
+      currency: 392,
+      billingAmount: null,
+      billingCurrency: null,
+      expiry: null,
+      transmissionDateTime: TEST_DE7,
+      stan: this.nextStan(),
+      acquirer: TEST_ACQUIRER,
+      retrievalReference: null,
+      merchantCategory: "5411",
+      terminalId: "TERM0001",
+      merchantId: "MERCHANT0000001",
+      merchantNameLocation: "SEKISHO MART SHIBUYA     TOKYO        JP",
+      originalKey: null,
+      replacementAmount: null,
+      networkResponseCode: null,
+      networkApprovalCode: null,
+      partialAllowed: false,
+      receivedAtMs: this.nowMs(),
+      ...fields,
+    };
+    return { ...base, key: fields.key ?? transactionKey(base) };
+  }
+
+  /** The same transaction sent again with another MTI (a repeat, or the advice for it). */
+  again(request: AuthorizationRequest, fields: RequestFields): AuthorizationRequest {
+    const next = { ...request, ...fields };
+    return { ...next, key: fields.key ?? transactionKey(next) };
+  }
+
+  /** A reversal of `original` (its own STAN; DE 90 names the original), down to `replacement` if given. */
+  reversal(original: AuthorizationRequest, fields: RequestFields = {}): AuthorizationRequest {
+    return this.make(original.pan, {
+      mti: 400,
+      amount: original.amount,
+      currency: original.currency,
+      originalKey: original.key,
+      ...fields,
+    });
+  }
 }
 
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
+/** Luhn-valid test PANs from a 6-digit BIN and a serial. */
+export function testPan(serial: number, bin = "411111"): string {
+  const body = bin + String(serial).padStart(9, "0");
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let digit = body.charCodeAt(body.length - 1 - i) - 48;
+    if (i % 2 === 0) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
   }
-  return out;
+  return body + String((10 - (sum % 10)) % 10);
 }

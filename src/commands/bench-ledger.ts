@@ -1,0 +1,194 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { transactionKey } from "../authorize/transaction-key.ts";
+import type { AuthorizationRequest, Ledger } from "../ledger/ledger.ts";
+import { openSqliteLedger, type SqliteLedgerOptions } from "../ledger/sqlite/sqlite-ledger.ts";
+import { UsageError, parseFlags } from "./cli.ts";
+
+/**
+ * `sekisho bench ledger`: authorizations per second through the ledger alone — no sockets, no codec.
+ * A fresh SQLite file in the temp directory gets `cards` cardholders (one card each, funded far beyond
+ * what the run spends, limits out of the way), then batches of 0100 purchases spread over the cards are
+ * decided and committed back to back for `duration` seconds, after a short warm-up.
+ *
+ * authorizations_per_second counts the time spent inside authorizeBatch (decide, write, commit); building
+ * the request objects is the harness's work and is reported apart, as wall_authorizations_per_second.
+ */
+export const benchLedgerUsage = `sekisho bench ledger [--cards N] [--batch B] [--duration S] [--synchronous full|normal] [--json]
+
+Times authorizations through the embedded SQLite ledger alone: batches of B purchase authorizations
+(0100) over N cards, each batch one committed transaction. Defaults: 10000 cards, batch 256, 5 s,
+synchronous=full. The database is a fresh file in the temp directory, removed afterwards.`;
+
+export interface LedgerBenchResult {
+  authorizations_per_second: number;
+  wall_authorizations_per_second: number;
+  batch_size: number;
+  synchronous: "full" | "normal";
+  batches: number;
+  authorizations: number;
+  approved: number;
+  cards: number;
+  duration_s: number;
+  batch_ms: { p50: number; p99: number; max: number };
+  ledger_consistent: boolean;
+}
+
+const PAN_KEY_HEX = "5e".repeat(32);
+const FUNDS_MINOR = 1_000_000_000;
+const WARMUP_BATCHES = 40;
+
+function panOf(index: number): string {
+  return "4" + String(100_000_000_000_000 + index).slice(-15);
+}
+
+async function seedCards(options: SqliteLedgerOptions, cards: number): Promise<void> {
+  // Seeding is not what is measured: it commits without waiting for the disk.
+  const ledger = await openSqliteLedger({ ...options, synchronous: "normal" });
+  const limits = { perTransactionMax: FUNDS_MINOR, perDayAmountMax: FUNDS_MINOR, perDayCountMax: 1_000_000 };
+  for (let i = 0; i < cards; i++) {
+    const user = await ledger.createUser({});
+    await ledger.issueCard(user.id, { pan: panOf(i), expiry: "9912", limits });
+    await ledger.topUp(user.id, { amount: FUNDS_MINOR, idempotencyKey: "seed", fingerprint: "seed" });
+  }
+  await ledger.close();
+}
+
+class PurchaseSource {
+  private counter = 0;
+  private readonly pans: string[];
+  constructor(cards: number) {
+    this.pans = Array.from({ length: cards }, (_, i) => panOf(i));
+  }
+  batch(size: number, nowMs: number): AuthorizationRequest[] {
+    const requests = new Array<AuthorizationRequest>(size);
+    for (let i = 0; i < size; i++) {
+      const n = this.counter++;
+      const stan = String(n % 1_000_000).padStart(6, "0");
+      const transmissionDateTime = String(1126000000 + Math.floor(n / 1_000_000)).padStart(10, "0");
+      const acquirer = "12345678";
+      requests[i] = {
+        mti: 100,
+        acquirer,
+        stan,
+        transmissionDateTime,
+        key: transactionKey({ mti: 100, acquirer, stan, transmissionDateTime }),
+        pan: this.pans[(n * 7919) % this.pans.length]!,
+        processingCode: "000000",
+        amount: 100 + (n % 5000),
+        currency: 392,
+        billingAmount: null,
+        billingCurrency: null,
+        expiry: "9912",
+        retrievalReference: null,
+        merchantCategory: "5411",
+        terminalId: "TERM0001",
+        merchantId: "MERCHANT0000001",
+        merchantNameLocation: "SEKISHO MART SHIBUYA     TOKYO        JP",
+        originalKey: null,
+        replacementAmount: null,
+        networkResponseCode: null,
+        partialAllowed: false,
+        receivedAtMs: nowMs,
+      };
+    }
+    return requests;
+  }
+}
+
+export async function benchLedger(input: { cards: number; batch: number; durationS: number; synchronous: "full" | "normal" }): Promise<LedgerBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), "sekisho-bench-ledger-"));
+  const options: SqliteLedgerOptions = {
+    path: join(dir, "ledger.db"),
+    synchronous: input.synchronous,
+    busyTimeoutMs: 5000,
+    holdTimeoutSeconds: 7 * 86_400,
+    currency: 392,
+    panKeyHex: PAN_KEY_HEX,
+  };
+  try {
+    await seedCards(options, input.cards);
+    Bun.gc(true); // the seeding's garbage is not the ledger's to collect during the run
+    const ledger = await openSqliteLedger(options);
+    const result = await timeBatches(ledger, input);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function timeBatches(ledger: Ledger, input: { cards: number; batch: number; durationS: number; synchronous: "full" | "normal" }) {
+  const source = new PurchaseSource(input.cards);
+  for (let i = 0; i < WARMUP_BATCHES; i++) await ledger.authorizeBatch(source.batch(input.batch, Date.now()));
+  const batchMs: number[] = [];
+  let approved = 0;
+  const startNs = Bun.nanoseconds();
+  const endNs = startNs + input.durationS * 1e9;
+  while (Bun.nanoseconds() < endNs) {
+    const requests = source.batch(input.batch, Date.now());
+    const t0 = Bun.nanoseconds();
+    const decisions = await ledger.authorizeBatch(requests);
+    batchMs.push((Bun.nanoseconds() - t0) / 1e6);
+    for (const decision of decisions) if (decision.responseCode === "00") approved += 1;
+  }
+  const elapsedS = (Bun.nanoseconds() - startNs) / 1e9;
+  const consistent = (await ledger.checkConsistency()).consistent;
+  await ledger.close();
+  batchMs.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(batchMs[Math.min(batchMs.length - 1, Math.floor(q * batchMs.length))]! * 1000) / 1000;
+  const authorizations = batchMs.length * input.batch;
+  const inLedgerS = batchMs.reduce((sum, ms) => sum + ms, 0) / 1000;
+  return {
+    authorizations_per_second: Math.round(authorizations / inLedgerS),
+    wall_authorizations_per_second: Math.round(authorizations / elapsedS),
+    batch_size: input.batch,
+    synchronous: input.synchronous,
+    batches: batchMs.length,
+    authorizations,
+    approved,
+    cards: input.cards,
+    duration_s: Math.round(elapsedS * 1000) / 1000,
+    batch_ms: { p50: at(0.5), p99: at(0.99), max: at(1) },
+    ledger_consistent: consistent,
+  };
+}
+
+function positive(value: string | undefined, fallback: number, name: string, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!(n > 0 && n <= max)) throw new UsageError(`--${name} must be a number from 0 to ${max}`);
+  return n;
+}
+
+export async function runBenchLedger(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, {
+    cards: { type: "string" },
+    batch: { type: "string" },
+    duration: { type: "string" },
+    synchronous: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    console.log(benchLedgerUsage);
+    return 0;
+  }
+  const synchronous = values.synchronous ?? "full";
+  if (synchronous !== "full" && synchronous !== "normal") throw new UsageError("--synchronous must be full or normal");
+  const result = await benchLedger({
+    cards: Math.trunc(positive(values.cards, 10_000, "cards", 1_000_000)),
+    batch: Math.trunc(positive(values.batch, 256, "batch", 4096)),
+    durationS: positive(values.duration, 5, "duration", 3600),
+    synchronous,
+  });
+  if (values.json) {
+    console.log(JSON.stringify(result));
+  } else {
+    console.log(`authorizations/s  ${result.authorizations_per_second} in the ledger (${result.wall_authorizations_per_second} counting request building)`);
+    console.log(`batch             ${result.batch_size} (synchronous=${result.synchronous}), ${result.batches} batches over ${result.cards} cards`);
+    console.log(`batch latency ms  p50 ${result.batch_ms.p50}, p99 ${result.batch_ms.p99}, max ${result.batch_ms.max}`);
+    console.log(`approved          ${result.approved} of ${result.authorizations}; ledger consistent: ${result.ledger_consistent}`);
+  }
+  return result.ledger_consistent ? 0 : 1;
+}

@@ -1,0 +1,165 @@
+/**
+ * The schema as versioned migrations, applied in order at start-up; PRAGMA user_version records the last
+ * one applied. A migration is never edited once released: a change is a new entry at the end.
+ *
+ * Layout choices that keep an authorization cheap to write (see sqlite-ledger.ts for the whole picture):
+ * - transactions is the authorization log and the account history in one table, keyed by a sequence the
+ *   ledger assigns. Its only full index is the network key. An account's history is a chain through
+ *   prev_seq (newest first) instead of an (account, time) index, whose random inserts would dominate
+ *   each commit.
+ * - A hold is the pending entry of the transaction that placed it, kept in that row's hold_* columns
+ *   (state pending → posted / voided / expired, amount lowered by partial releases): one row written per
+ *   authorization instead of two. Holds expire in the order they were placed, which is sequence order, so
+ *   expiry walks the table from the oldest pending hold (remembered in meta) and needs no index.
+ * - journal_lines holds posted money only; each transaction's lines sum to zero.
+ * - The transactions table has no CHECK constraints: on a row written per authorization they cost about
+ *   a microsecond each. Its values come from typed code that asserts them (kind, status, hold state),
+ *   and checkConsistency() verifies the holds.
+ * - Derived per-card and per-account values (daily usage, history head) are checkpointed, not written on
+ *   every batch: at start-up the ledger reads the checkpoint and replays the transactions after it.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "users, accounts, cards, transactions with their holds, journal, top-ups, early reversals, outbox",
+    sql: `
+CREATE TABLE meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE users (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  external_id TEXT UNIQUE,
+  name TEXT,
+  created_at_ms INTEGER NOT NULL
+);
+
+CREATE TABLE accounts (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('cardholder', 'funding', 'settlement')),
+  user_seq INTEGER UNIQUE REFERENCES users (seq),
+  currency INTEGER NOT NULL CHECK (currency BETWEEN 1 AND 999),
+  ledger_balance_minor INTEGER NOT NULL DEFAULT 0,
+  history_head_seq INTEGER,
+  created_at_ms INTEGER NOT NULL,
+  CHECK ((kind = 'cardholder') = (user_seq IS NOT NULL))
+);
+CREATE UNIQUE INDEX accounts_system ON accounts (kind, currency) WHERE user_seq IS NULL;
+
+CREATE TABLE cards (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  user_seq INTEGER NOT NULL REFERENCES users (seq),
+  account_seq INTEGER NOT NULL REFERENCES accounts (seq),
+  pan_index TEXT NOT NULL UNIQUE,
+  pan_sealed BLOB NOT NULL,
+  pan_masked TEXT NOT NULL,
+  last4 TEXT NOT NULL,
+  expiry TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'lost', 'stolen', 'closed')),
+  per_transaction_max_minor INTEGER,
+  per_day_amount_max_minor INTEGER,
+  per_day_count_max INTEGER,
+  usage_day INTEGER NOT NULL DEFAULT 0,
+  usage_amount_minor INTEGER NOT NULL DEFAULT 0,
+  usage_count INTEGER NOT NULL DEFAULT 0,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX cards_user ON cards (user_seq);
+
+CREATE TABLE transactions (
+  seq INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  mti INTEGER,
+  key TEXT,
+  card_seq INTEGER,
+  account_seq INTEGER,
+  prev_seq INTEGER,
+  request_amount_minor INTEGER,
+  request_currency INTEGER,
+  billing_amount_minor INTEGER,
+  billing_currency INTEGER,
+  amount_minor INTEGER,
+  approved_amount_minor INTEGER,
+  account_currency INTEGER,
+  response_code TEXT,
+  approval_code TEXT,
+  available_balance_minor INTEGER,
+  status TEXT NOT NULL,
+  reason TEXT,
+  network_response_code TEXT,
+  network_approval_code TEXT,
+  original_key TEXT,
+  replacement_amount_minor INTEGER,
+  related_seq INTEGER,
+  reversed_amount_minor INTEGER NOT NULL DEFAULT 0,
+  hold_amount_minor INTEGER,
+  hold_state TEXT,
+  hold_resolved_at_ms INTEGER,
+  usage_day INTEGER,
+  processing_code TEXT,
+  retrieval_reference TEXT,
+  merchant_category TEXT,
+  terminal_id TEXT,
+  merchant_id TEXT,
+  merchant_name_location TEXT,
+  received_at_ms INTEGER,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX transactions_key ON transactions (key) WHERE key IS NOT NULL;
+
+CREATE TABLE journal_lines (
+  seq INTEGER PRIMARY KEY,
+  txn_seq INTEGER NOT NULL,
+  account_seq INTEGER NOT NULL,
+  amount_minor INTEGER NOT NULL
+);
+
+CREATE TABLE topups (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  user_seq INTEGER NOT NULL REFERENCES users (seq),
+  idempotency_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  amount_minor INTEGER NOT NULL,
+  currency INTEGER NOT NULL,
+  txn_seq INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (user_seq, idempotency_key)
+);
+
+CREATE TABLE early_reversals (
+  original_key TEXT PRIMARY KEY,
+  remaining_minor INTEGER NOT NULL,
+  reversal_seq INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  account_seq INTEGER NOT NULL,
+  txn_seq INTEGER,
+  data TEXT,
+  created_at_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_until_ms INTEGER,
+  next_attempt_at_ms INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT
+);
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

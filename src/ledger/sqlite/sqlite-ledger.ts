@@ -1,0 +1,249 @@
+import type { Database, Statement } from "bun:sqlite";
+import { approvalCodeSource, type RandomBytes } from "../../authorize/approval-code.ts";
+import { DEFAULT_CARD_LIMITS } from "../card-limits.ts";
+import {
+  LedgerError,
+  type AuthorizationDecision,
+  type AuthorizationRequest,
+  type Card,
+  type CardLimits,
+  type CardStatus,
+  type ConsistencyReport,
+  type Ledger,
+  type OutboxEvent,
+} from "../ledger.ts";
+import { createPanVault } from "../pan-vault.ts";
+import { Authorizer } from "./authorizer.ts";
+import * as cardholders from "./cardholders.ts";
+import { CHECKPOINT_TRANSACTIONS_DEFAULT, writeCheckpoint } from "./checkpoint.ts";
+import { checkConsistency } from "./consistency.ts";
+import type { SqliteContext } from "./context.ts";
+import { openDatabase } from "./database.ts";
+import { expireHoldsChunk, forgetEarlyReversals } from "./expiry.ts";
+import { listTransactions } from "./history.ts";
+import * as outbox from "./outbox.ts";
+import { RecordReader } from "./records.ts";
+import { loadState } from "./state.ts";
+import { topUp } from "./topups.ts";
+import { Writer } from "./writer.ts";
+
+/**
+ * The embedded ledger: SQLite through bun:sqlite, one writer, one transaction per batch.
+ *
+ * Concurrency: every method runs its transaction synchronously from BEGIN to COMMIT, with no await in
+ * between, so calls from several async tasks are serialized by the event loop itself; a batch's promise
+ * resolves only after its COMMIT returned (durable with synchronous=FULL).
+ *
+ * Speed comes from writing little per authorization: balances, cards and the day's usage live in memory
+ * (rebuilt from disk at start-up and after any failed transaction); a batch reads the stored records of
+ * all its keys with a few IN (…) queries, then appends its rows with multi-row INSERTs — one transaction
+ * row (which carries its hold) and one event per request — and updates only what a reversal or a posting
+ * changed. Derived values (history heads, daily usage) are checkpointed every `checkpointTransactions`.
+ */
+export interface SqliteLedgerOptions {
+  readonly path: string;
+  readonly synchronous: "full" | "normal";
+  readonly busyTimeoutMs: number;
+  readonly holdTimeoutSeconds: number;
+  /** ISO 4217 numeric currency of new accounts. */
+  readonly currency: number;
+  /** SEKISHO_PAN_KEY: 32 bytes as 64 hex characters. */
+  readonly panKeyHex: string;
+  readonly clock?: () => number;
+  /** Source of approval codes' randomness; crypto-random when absent. */
+  readonly randomBytes?: RandomBytes;
+  readonly limitDefaults?: CardLimits;
+  readonly checkpointTransactions?: number;
+}
+
+/** Largest batch one call may carry (the engine's batchSizeMax is at most 4096). */
+export const BATCH_REQUESTS_MAX = 4096;
+
+const cryptoRandomBytes: RandomBytes = (buffer) => {
+  crypto.getRandomValues(buffer);
+};
+
+export async function openSqliteLedger(options: SqliteLedgerOptions): Promise<SqliteLedger> {
+  const vault = await createPanVault(options.panKeyHex);
+  const db = openDatabase(options);
+  try {
+    const stored = db.query("SELECT value FROM meta WHERE name = 'pan_key_check'").get() as { value: string } | null;
+    if (stored === null) db.query("INSERT INTO meta (name, value) VALUES ('pan_key_check', ?)").run(vault.keyCheck);
+    else if (stored.value !== vault.keyCheck) throw new LedgerError("unavailable", "SEKISHO_PAN_KEY is not the key this ledger was created with");
+    const limitDefaults = options.limitDefaults ?? DEFAULT_CARD_LIMITS;
+    const state = loadState(db, limitDefaults);
+    const ctx: SqliteContext = {
+      db,
+      state,
+      writer: new Writer(db, state),
+      vault,
+      clock: options.clock ?? Date.now,
+      currency: options.currency,
+      limitDefaults,
+      holdTimeoutMs: options.holdTimeoutSeconds * 1000,
+    };
+    return new SqliteLedger(ctx, options);
+  } catch (error) {
+    db.close(true);
+    throw error;
+  }
+}
+
+export class SqliteLedger implements Ledger {
+  private readonly authorizer: Authorizer;
+  private readonly begin: Statement;
+  private readonly commit: Statement;
+  private readonly rollback: Statement;
+  private readonly checkpointTransactions: number;
+  private closed = false;
+  private broken: unknown = null;
+
+  constructor(
+    private readonly ctx: SqliteContext,
+    options: SqliteLedgerOptions,
+  ) {
+    const db: Database = ctx.db;
+    this.begin = db.prepare("BEGIN IMMEDIATE");
+    this.commit = db.prepare("COMMIT");
+    this.rollback = db.prepare("ROLLBACK");
+    this.checkpointTransactions = options.checkpointTransactions ?? CHECKPOINT_TRANSACTIONS_DEFAULT;
+    this.authorizer = new Authorizer(ctx.state, {
+      reader: new RecordReader(db),
+      writer: ctx.writer,
+      panIndexInto: (pan, out) => ctx.vault.indexInto(pan, out),
+      approvalCodes: approvalCodeSource(options.randomBytes ?? cryptoRandomBytes),
+    });
+  }
+
+  async authorizeBatch(requests: readonly AuthorizationRequest[]): Promise<AuthorizationDecision[]> {
+    if (requests.length > BATCH_REQUESTS_MAX) throw new LedgerError("invalid_input", `a batch carries at most ${BATCH_REQUESTS_MAX} requests`);
+    if (requests.length === 0) return [];
+    const decisions = this.write(() => this.authorizer.run(requests, this.ctx.clock()), { rebuildOnAnyFailure: true });
+    this.checkpointIfDue();
+    return decisions;
+  }
+
+  async createUser(input: { externalId?: string | null; name?: string | null; currency?: number }) {
+    return this.write(() => cardholders.createUser(this.ctx, input));
+  }
+
+  async getUser(userId: string) {
+    this.assertUsable();
+    const found = cardholders.findUser(this.ctx, userId);
+    return found === null ? null : { user: cardholders.userOf(found.row), balances: cardholders.balancesOf(found.account) };
+  }
+
+  async issueCard(userId: string, input: { pan: string; expiry: string; limits?: Partial<CardLimits> }): Promise<Card> {
+    this.assertUsable();
+    const limits = cardholders.checkNewCard(input);
+    const sealed = await this.ctx.vault.seal(input.pan);
+    // After the await: the user or the PAN may have changed meanwhile; issueCard checks both inside the transaction.
+    const pan = cardholders.sealPan(input.pan, this.ctx.vault.index(input.pan), sealed);
+    return this.write(() => cardholders.issueCard(this.ctx, userId, { expiry: input.expiry, limits }, pan));
+  }
+
+  async getCard(cardId: string): Promise<Card | null> {
+    this.assertUsable();
+    const card = this.ctx.state.cardsById.get(cardId);
+    return card === undefined ? null : cardholders.cardOf(card, cardholders.userIdOf(this.ctx, card.userSeq));
+  }
+
+  async updateCard(cardId: string, patch: { status?: CardStatus; limits?: Partial<CardLimits> }): Promise<Card> {
+    return this.write(() => cardholders.updateCard(this.ctx, cardId, patch));
+  }
+
+  async topUp(userId: string, input: { amount: number; currency?: number; idempotencyKey: string; fingerprint: string }) {
+    const result = this.write(() => topUp(this.ctx, userId, input));
+    this.checkpointIfDue();
+    return result;
+  }
+
+  async listTransactions(userId: string, page: { limit: number; cursor?: string | null }) {
+    this.assertUsable();
+    return listTransactions(this.ctx, userId, page);
+  }
+
+  async claimOutbox(input: { limit: number; leaseMs: number; owner: string; nowMs: number }): Promise<OutboxEvent[]> {
+    return this.write(() => outbox.claimOutbox(this.ctx, input));
+  }
+
+  async completeOutbox(eventId: string, owner: string): Promise<void> {
+    this.write(() => outbox.completeOutbox(this.ctx, eventId, owner));
+  }
+
+  async retryOutbox(eventId: string, owner: string, nextAttemptAtMs: number, error: string): Promise<void> {
+    this.write(() => outbox.retryOutbox(this.ctx, eventId, owner, nextAttemptAtMs, error));
+  }
+
+  async outboxBacklog(): Promise<number> {
+    this.assertUsable();
+    return outbox.outboxBacklog(this.ctx);
+  }
+
+  async expireHolds(nowMs: number): Promise<number> {
+    let expired = 0;
+    for (;;) {
+      const chunk = this.write(() => expireHoldsChunk(this.ctx, nowMs));
+      expired += chunk.expired;
+      if (!chunk.more) break;
+    }
+    this.write(() => forgetEarlyReversals(this.ctx, nowMs));
+    this.checkpointIfDue();
+    return expired;
+  }
+
+  async checkConsistency(): Promise<ConsistencyReport> {
+    this.assertUsable();
+    return checkConsistency(this.ctx);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.broken === null) this.write(() => writeCheckpoint(this.ctx));
+    this.closed = true;
+    this.ctx.db.close(true);
+  }
+
+  private assertUsable(): void {
+    if (this.closed) throw new LedgerError("unavailable", "the ledger is closed");
+    if (this.broken !== null) throw new LedgerError("unavailable", "the ledger could not rebuild its state after a failure", { cause: this.broken });
+  }
+
+  /**
+   * One synchronous transaction. In the API operations a LedgerError is an expected refusal raised before
+   * anything in memory changed: roll back and pass it on. Anything else — and any failure of a batch, whose
+   * earlier requests changed memory already — may have left the memory ahead of the disk: roll back and
+   * rebuild the state from the file.
+   */
+  private write<T>(body: () => T, options: { rebuildOnAnyFailure?: boolean } = {}): T {
+    this.assertUsable();
+    this.begin.run();
+    try {
+      const result = body();
+      this.ctx.writer.flush();
+      this.commit.run();
+      return result;
+    } catch (error) {
+      if (this.ctx.db.inTransaction) this.rollback.run();
+      this.ctx.writer.discard();
+      if (options.rebuildOnAnyFailure || !(error instanceof LedgerError)) this.rebuild();
+      throw error;
+    }
+  }
+
+  private rebuild(): void {
+    try {
+      const state = loadState(this.ctx.db, this.ctx.limitDefaults);
+      this.ctx.state = state;
+      this.ctx.writer.useState(state);
+      this.authorizer.useState(state);
+    } catch (error) {
+      this.broken = error;
+    }
+  }
+
+  private checkpointIfDue(): void {
+    const state = this.ctx.state;
+    if (state.nextTxnSeq - 1 - state.checkpointSeq >= this.checkpointTransactions) this.write(() => writeCheckpoint(this.ctx));
+  }
+}

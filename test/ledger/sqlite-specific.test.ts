@@ -1,0 +1,114 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Database } from "bun:sqlite";
+import { openLedger } from "../../src/ledger/open.ts";
+import { SCHEMA_VERSION } from "../../src/ledger/sqlite/schema.ts";
+import { openSqliteLedger, type SqliteLedgerOptions } from "../../src/ledger/sqlite/sqlite-ledger.ts";
+import { RequestFactory, testPan } from "../support/requests.ts";
+import { TEST_NOW_MS } from "./harness.ts";
+
+function tempPath(): { path: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "sekisho-sqlite-"));
+  return { path: join(dir, "ledger.db"), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function options(path: string, extra: Partial<SqliteLedgerOptions> = {}): SqliteLedgerOptions {
+  return { path, synchronous: "full", busyTimeoutMs: 200, holdTimeoutSeconds: 3600, currency: 392, panKeyHex: "11".repeat(32), clock: () => TEST_NOW_MS, ...extra };
+}
+
+describe("SQLite ledger specifics", () => {
+  test("the file is in WAL mode with the versioned schema applied", async () => {
+    const { path, cleanup } = tempPath();
+    try {
+      const ledger = await openSqliteLedger(options(path));
+      await ledger.close();
+      const db = new Database(path, { readonly: true });
+      expect((db.query("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode).toBe("wal");
+      expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(SCHEMA_VERSION);
+      db.close(true);
+    } finally {
+      cleanup();
+    }
+  });
+
+  test("a second ledger on the same file is refused while the first is open", async () => {
+    const { path, cleanup } = tempPath();
+    try {
+      const first = await openSqliteLedger(options(path));
+      await expect(openSqliteLedger(options(path))).rejects.toMatchObject({ code: "unavailable" });
+      await first.close();
+      await (await openSqliteLedger(options(path))).close();
+    } finally {
+      cleanup();
+    }
+  });
+
+  test("a file created with one PAN key refuses another", async () => {
+    const { path, cleanup } = tempPath();
+    try {
+      await (await openSqliteLedger(options(path))).close();
+      await expect(openSqliteLedger(options(path, { panKeyHex: "22".repeat(32) }))).rejects.toMatchObject({ code: "unavailable" });
+    } finally {
+      cleanup();
+    }
+  });
+
+  test("frequent checkpoints and restarts keep history, usage and balances exact", async () => {
+    const { path, cleanup } = tempPath();
+    try {
+      let ledger = await openSqliteLedger(options(path, { checkpointTransactions: 3 }));
+      const user = await ledger.createUser({});
+      const pan = testPan(5_000);
+      await ledger.issueCard(user.id, { pan, expiry: "2712", limits: { perDayCountMax: 9 } });
+      await ledger.topUp(user.id, { amount: 50_000, idempotencyKey: "t", fingerprint: "t" });
+      const requests = new RequestFactory(() => TEST_NOW_MS);
+      for (let round = 0; round < 4; round++) {
+        await ledger.authorizeBatch([requests.make(pan, { amount: 100 }), requests.make(pan, { amount: 200 })]);
+        await ledger.close();
+        ledger = await openSqliteLedger(options(path, { checkpointTransactions: 3 }));
+        expect((await ledger.checkConsistency()).consistent).toBe(true);
+      }
+      const decisions = await ledger.authorizeBatch([requests.make(pan, { amount: 1 }), requests.make(pan, { amount: 1 })]);
+      expect(decisions.map((d) => d.responseCode)).toEqual(["00", "65"]);
+      expect((await ledger.getUser(user.id))!.balances).toMatchObject({ heldAmount: 1_201, ledgerBalance: 50_000 });
+      expect((await ledger.listTransactions(user.id, { limit: 100 })).items).toHaveLength(11);
+      await ledger.close();
+    } finally {
+      cleanup();
+    }
+  });
+
+  test("a closed ledger refuses work", async () => {
+    const { path, cleanup } = tempPath();
+    try {
+      const ledger = await openSqliteLedger(options(path));
+      await ledger.close();
+      await expect(ledger.createUser({})).rejects.toMatchObject({ code: "unavailable" });
+      await expect(ledger.authorizeBatch([])).resolves.toEqual([]);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe("openLedger", () => {
+  const base = { sqliteSynchronous: "full" as const, sqliteBusyTimeoutMs: 100, holdTimeoutSeconds: 3600, currency: 392, panKey: "33".repeat(32) };
+
+  test("a path opens SQLite; a PostgreSQL URL is not available yet; no PAN key is refused", async () => {
+    const { path, cleanup } = tempPath();
+    try {
+      const ledger = await openLedger({ ...base, db: path });
+      expect((await ledger.checkConsistency()).consistent).toBe(true);
+      await ledger.close();
+      await expect(openLedger({ ...base, db: "postgres://sekisho@127.0.0.1:5432/sekisho" })).rejects.toMatchObject({
+        code: "unavailable",
+        message: "unavailable: PostgreSQL ledger not built yet",
+      });
+      await expect(openLedger({ ...base, db: path, panKey: undefined })).rejects.toMatchObject({ code: "invalid_input" });
+    } finally {
+      cleanup();
+    }
+  });
+});
