@@ -68,6 +68,8 @@ export function fromLedgerError(error: LedgerError, context: { invalidState?: Ap
       return context.invalidState ?? new ApiError(409, "conflict", error.message, { cause: error });
     case "invalid_amount":
       return new ApiError(422, "invalid_amount", error.message, { cause: error });
+    case "invalid_input":
+      return new ApiError(422, "validation_failed", error.message, { cause: error });
     case "currency_mismatch":
       return new ApiError(422, "currency_mismatch", error.message, { cause: error });
     case "unavailable":

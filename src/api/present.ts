@@ -59,6 +59,7 @@ export function transactionJson(record: TransactionRecord): z.output<typeof sche
     type: record.kind,
     status: record.status,
     amount: record.amount,
+    approved_amount: record.approvedAmount ?? null,
     currency: currencyAlpha(record.currency),
     card_id: record.cardId,
     pan_masked: record.panMasked === null ? null : maskText(record.panMasked),

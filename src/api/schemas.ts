@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { DAY_COUNT_MAX } from "../ledger/card-limits.ts";
+import { MINOR_AMOUNT_MAX } from "../ledger/money.ts";
 import { CURRENCY_ALPHAS } from "./currency.ts";
 
 /**
@@ -30,9 +32,9 @@ export const LIMITS = {
   /** Twelve digits: the widest amount DE 4 can carry. */
   amountMax: 999_999_999_999,
   textCharsMax: 200,
-  /** The ledger's bounds on card limits: amounts up to 10^15 − 1 minor units, 1 to 10^6 a day. */
-  limitAmountMax: 999_999_999_999_999,
-  limitCountMax: 1_000_000,
+  /** The ledger's own bounds on card limits, so that the API refuses what the ledger would. */
+  limitAmountMax: MINOR_AMOUNT_MAX,
+  limitCountMax: DAY_COUNT_MAX,
 } as const;
 
 const amount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -167,7 +169,8 @@ export const Transaction = component(
     id: z.string(),
     type: z.enum(TRANSACTION_TYPES),
     status: doc(z.string(), "approved, declined, reversed, partially_reversed, expired or posted"),
-    amount,
+    amount: doc(amount, "the amount asked for, in the account currency"),
+    approved_amount: doc(amount.nullable(), "what was held, posted or credited, when known (less than amount on a partial approval)"),
     currency: currencyOut,
     card_id: z.string().nullable(),
     pan_masked: z.string().nullable(),

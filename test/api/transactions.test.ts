@@ -58,6 +58,8 @@ describe("history", () => {
       merchant_category: "5411",
     });
     expect(typeof yes.approval_code).toBe("string");
+    expect(yes.approved_amount).toBe(3000);
+    expect(top.approved_amount).toBe(10_000);
     expect(no).toMatchObject({ status: "declined", response_code: "51", amount: 50_000, merchant_name: "DENKI STORE" });
     expect(no.reason).toMatch(/insufficient/);
     expect(rev).toMatchObject({ type: "reversal", amount: 3000 });

@@ -1,7 +1,8 @@
+import { transactionKey } from "../../src/authorize/transaction-key.ts";
 import type { AuthorizationRequest } from "../../src/ledger/ledger.ts";
 
 /**
- * Authorization requests as the engine hands them to the ledger, built directly (no wire message), for
+ * Authorization requests as the engine hands them to the ledger (keys from src/authorize), built directly, for
  * tests that need history or events. Each call gets a fresh STAN, so keys never repeat by accident.
  */
 let stan = 0;
@@ -28,8 +29,7 @@ export function authorization(pan: string, options: AuthorizationOptions = {}): 
   const transmission = "1126101010";
   return {
     mti,
-    // The key as src/authorize builds it: class : DE 32 : DE 11 : DE 7.
-    key: `${String(Math.floor(mti / 100)).padStart(2, "0")}:123456:${stanText}:${transmission}`,
+    key: transactionKey({ mti, acquirer: "123456", stan: stanText, transmissionDateTime: transmission }),
     pan,
     processingCode: "000000",
     amount: options.amount ?? 1000,
@@ -48,6 +48,7 @@ export function authorization(pan: string, options: AuthorizationOptions = {}): 
     originalKey: options.originalKey ?? null,
     replacementAmount: null,
     networkResponseCode: null,
+    networkApprovalCode: null,
     partialAllowed: false,
     receivedAtMs: Date.now(),
   };
