@@ -3,12 +3,14 @@ import packageJson from "../package.json" with { type: "json" };
 import { benchCommand } from "./commands/bench.ts";
 import { configCommand } from "./commands/config-reference.ts";
 import { CommandError, UsageError, type Command } from "./commands/cli.ts";
+import { ConfigError } from "./config.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { encodeCommand } from "./commands/encode.ts";
 import { healthCommand } from "./commands/health.ts";
+import { runCommand } from "./commands/run.ts";
 import { simCommand } from "./commands/sim.ts";
 
-const COMMANDS: readonly Command[] = [simCommand, decodeCommand, encodeCommand, benchCommand, configCommand, healthCommand];
+const COMMANDS: readonly Command[] = [runCommand, simCommand, decodeCommand, encodeCommand, benchCommand, configCommand, healthCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -40,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
 
 function reportFailure(error: unknown): void {
   const command = process.argv[2] && !process.argv[2].startsWith("-") ? `sekisho ${process.argv[2]}` : "sekisho";
-  if (error instanceof UsageError || error instanceof CommandError) {
+  if (error instanceof UsageError || error instanceof CommandError || error instanceof ConfigError) {
     console.error(`${command}: ${error.message}`);
     process.exitCode = error.exitCode;
     return;

@@ -6,7 +6,7 @@ import { TEST_HEADER } from "./test-network.ts";
 export function authorizationRequest(
   profile: CompiledProfile,
   stan: number,
-  options: { mti?: number; pan?: string; amount?: number; transmission?: string; acquirer?: string } = {},
+  options: { mti?: number; pan?: string; amount?: number; transmission?: string; acquirer?: string; expiry?: string } = {},
 ): Uint8Array {
   const builder = new MessageBuilder(profile).reset(options.mti ?? 100);
   if (profile.headerBytes > 0) builder.setHeader(TEST_HEADER);
@@ -16,7 +16,7 @@ export function authorizationRequest(
     .setInteger(4, options.amount ?? 1000)
     .set(7, options.transmission ?? "1126101010")
     .set(11, String(stan).padStart(6, "0"))
-    .set(14, "3012")
+    .set(14, options.expiry ?? "3012")
     .set(32, options.acquirer ?? "123456")
     .set(37, "000000000001")
     .set(41, "TERM0001")

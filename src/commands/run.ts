@@ -1,0 +1,229 @@
+import { startApiServer, parseListenAddress, type ApiServer } from "../api/server.ts";
+import { requestFromView } from "../authorize/request.ts";
+import { transactionKey } from "../authorize/transaction-key.ts";
+import {
+  configFlagOptions,
+  configKeySpecs,
+  ConfigError,
+  environmentSource,
+  flagName,
+  flagsSource,
+  readConfigFile,
+  resolveConfig,
+  type Config,
+} from "../config.ts";
+import { Processor } from "../engine/processor.ts";
+import { onShutdownSignals, type ShutdownSignal } from "../engine/signals.ts";
+import type { MessageView } from "../iso8583/message-view.ts";
+import { loadProfile } from "../iso8583/profiles/index.ts";
+import type { Ledger } from "../ledger/ledger.ts";
+import { openLedger } from "../ledger/open.ts";
+import { Notifier } from "../notify/notifier.ts";
+import { createLogger, defaultLogFormat, type Logger } from "../ops/log.ts";
+import { registerSecret } from "../ops/mask.ts";
+import { MetricsRegistry } from "../ops/metrics.ts";
+import { CommandError, parseFlags, type Command } from "./cli.ts";
+
+/** Exit codes of `sekisho run` (README: operations). */
+export const RUN_EXIT = { clean: 0, shutdownIncomplete: 1, configuration: 2, startFailed: 3 } as const;
+
+export async function loadRunConfig(values: Record<string, unknown>, env: Record<string, string | undefined>): Promise<Config> {
+  const file = typeof values.config === "string" ? await readConfigFile(values.config) : undefined;
+  return resolveConfig({ file, env: environmentSource(env), flags: flagsSource(values) });
+}
+
+function endpointsOf(config: Config): Array<{ host: string; port: number }> {
+  return config.network.map((item) => {
+    const { hostname, port } = parseListenAddress(item);
+    return { host: hostname, port };
+  });
+}
+
+/** A transaction's identity for logs: the key, never card data. */
+function describeRequest(view: MessageView): string {
+  const text = (field: number) => (view.has(field) ? view.string(field) : "");
+  return transactionKey({ mti: view.mti, acquirer: text(32), stan: text(11), transmissionDateTime: text(7) });
+}
+
+function checkSecrets(config: Config): void {
+  if (config.apiToken === undefined) {
+    throw new ConfigError("SEKISHO_API_TOKEN is not set: the Processor API is not served without a token");
+  }
+  if (config.panKey === undefined) {
+    throw new ConfigError("SEKISHO_PAN_KEY is not set: 32 bytes as 64 hex characters encrypt and index card numbers");
+  }
+  if ((config.webhookUrl === undefined) !== (config.webhookSecret === undefined)) {
+    throw new ConfigError("set both SEKISHO_WEBHOOK_URL and SEKISHO_WEBHOOK_SECRET, or neither");
+  }
+}
+
+/** Starts everything, waits for SIGTERM/SIGINT, shuts down in order; resolves with the exit code. */
+export async function runProcessor(config: Config, logger: Logger): Promise<number> {
+  const registry = new MetricsRegistry();
+  let ledger: Ledger;
+  try {
+    ledger = await openLedger(config);
+  } catch (error) {
+    logger.error("ledger.open_failed", { db: config.db, error });
+    throw new CommandError(`cannot open the ledger (${config.db}): ${(error as Error).message}`, RUN_EXIT.startFailed);
+  }
+  const profile = loadProfile(config.profile);
+  const processor = new Processor({
+    profile,
+    ledger,
+    toRequest: requestFromView,
+    describe: describeRequest,
+    endpoints: endpointsOf(config),
+    links: config.links,
+    frameBytesMax: config.frameBytesMax,
+    writeBufferBytesMax: config.writeBufferBytesMax,
+    ringCapacity: config.ringCapacity,
+    ringHighWaterPercent: config.ringHighWaterPercent,
+    ringLowWaterPercent: config.ringLowWaterPercent,
+    authTasks: config.authTasks,
+    batchSizeMax: config.batchSizeMax,
+    requestDeadlineMs: config.requestDeadlineMs,
+    connectTimeoutMs: config.connectTimeoutMs,
+    signOnTimeoutMs: config.signOnTimeoutMs,
+    echoIdleMs: config.echoIdleMs,
+    echoTimeoutMs: config.echoTimeoutMs,
+    reconnectDelayMinMs: config.reconnectDelayMinMs,
+    reconnectDelayMaxMs: config.reconnectDelayMaxMs,
+    signOffTimeoutMs: config.signOffTimeoutMs,
+    closeGraceMs: config.closeGraceMs,
+    base1Header:
+      profile.headerBytes > 0
+        ? {
+            headerFormat: 1,
+            textFormat: 2,
+            totalLength: 0,
+            destination: config.base1DestinationStation,
+            source: config.base1SourceStation,
+            roundTrip: 0,
+            base1Flags: 0,
+            statusFlags: 0,
+            batchNumber: 0,
+            reserved: "000000",
+            userInfo: 0,
+          }
+        : null,
+    logger,
+    metrics: registry,
+  });
+  let api: ApiServer;
+  try {
+    const { hostname, port } = parseListenAddress(config.api);
+    api = startApiServer({
+      ledger,
+      hostname,
+      port,
+      token: config.apiToken,
+      bodyBytesMax: config.apiBodyBytesMax,
+      currency: config.currency,
+      cardBin: config.cardBin,
+      cardExpiryYears: config.cardExpiryYears,
+      readiness: () =>
+        processor.ready
+          ? { ready: true }
+          : { ready: false, reason: "no link signed on to the network" },
+      metrics: registry,
+      logger,
+    });
+  } catch (error) {
+    await ledger.close();
+    throw new CommandError(`cannot serve the API on ${config.api}: ${(error as Error).message}`, RUN_EXIT.startFailed);
+  }
+  const notifier =
+    config.webhookUrl !== undefined && config.webhookSecret !== undefined
+      ? new Notifier({
+          ledger,
+          url: config.webhookUrl,
+          secret: config.webhookSecret,
+          timeoutMs: config.webhookTimeoutMs,
+          retryDelayMinMs: config.webhookRetryDelayMinMs,
+          retryDelayMaxMs: config.webhookRetryDelayMaxMs,
+          batchSizeMax: config.webhookBatchSizeMax,
+          concurrency: config.webhookConcurrency,
+          pollMs: config.webhookPollMs,
+          metrics: registry,
+          logger,
+        })
+      : null;
+  // Holds not cleared or reversed in time release their funds; a cheap sweep, off the authorization path.
+  const expirySweepMs = Math.min(60_000, config.holdTimeoutSeconds * 100);
+  const expiryTimer = setInterval(() => {
+    ledger.expireHolds(Date.now()).then(
+      (released) => released > 0 && logger.info("ledger.holds_expired", { released }),
+      (error: unknown) => logger.error("ledger.expiry_failed", { error }),
+    );
+  }, expirySweepMs);
+
+  processor.start();
+  notifier?.start();
+  logger.info("processor.started", {
+    profile: config.profile,
+    network: config.network,
+    links: config.links,
+    api: api.url,
+    db: config.db.replace(/\/\/[^@/]*@/, "//***@"),
+    webhooks: notifier !== null,
+  });
+
+  const signal = await new Promise<ShutdownSignal>((resolve) => onShutdownSignals(resolve));
+  logger.info("shutdown.begin", { signal, queued: processor.queued });
+  api.beginShutdown();
+  const report = await processor.shutdown(config.drainDeadlineMs);
+  clearInterval(expiryTimer);
+  await notifier?.stop();
+  await api.stop();
+  await ledger.close();
+  if (!report.clean) {
+    logger.error("shutdown.incomplete", {
+      queuedLeft: report.queuedLeft,
+      bytesUnflushed: report.bytesUnflushed,
+      drainDeadlineMs: config.drainDeadlineMs,
+    });
+    return RUN_EXIT.shutdownIncomplete;
+  }
+  logger.info("shutdown.done", { signedOff: report.signedOff, links: report.links });
+  return RUN_EXIT.clean;
+}
+
+function usage(): string {
+  const flags = configKeySpecs()
+    .filter(([, spec]) => !spec.envOnly)
+    .map(([key, spec]) => `  --${flagName(key).padEnd(28)} ${spec.help}`);
+  return `sekisho run [--config FILE] [flags]
+
+The processor: dials the card network, signs on, authorizes every request against the ledger and answers
+on the same link; serves the Processor API. SIGTERM or SIGINT shut it down in order (a second signal exits
+at once). Every flag is also a SEKISHO_* environment variable; \`sekisho config\` lists them all with their
+defaults and bounds. Secrets only from the environment: SEKISHO_API_TOKEN, SEKISHO_PAN_KEY,
+SEKISHO_WEBHOOK_URL, SEKISHO_WEBHOOK_SECRET.
+
+  --config FILE                  settings file, JSON or TOML (file < environment < flags)
+${flags.join("\n")}
+
+Exit codes: 0 clean shutdown · 1 shutdown incomplete (drain deadline passed) · 2 configuration error ·
+3 start-up failed (ledger or API) · 130/143 a second SIGINT/SIGTERM cut the shutdown short.`;
+}
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "the processor: dial the network, authorize, answer; serve the Processor API",
+  get usage() {
+    return usage();
+  },
+  async run(argv) {
+    const { values } = parseFlags(argv, { ...configFlagOptions(), help: { type: "boolean", short: "h" } });
+    if (values.help) {
+      console.log(usage());
+      return 0;
+    }
+    const config = await loadRunConfig(values, process.env);
+    for (const secret of [config.apiToken, config.panKey, config.webhookSecret]) registerSecret(secret);
+    checkSecrets(config);
+    const format = config.logFormat === "auto" ? defaultLogFormat() : config.logFormat;
+    return runProcessor(config, createLogger({ level: config.logLevel, format }));
+  },
+};
