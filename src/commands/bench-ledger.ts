@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { transactionKey } from "../authorize/transaction-key.ts";
@@ -12,19 +12,27 @@ import { UsageError, parseFlags } from "./cli.ts";
  * what the run spends, limits out of the way), then batches of 0100 purchases spread over the cards are
  * decided and committed back to back for `duration` seconds, after a short warm-up.
  *
+ * Keys are built as the engine builds them from live traffic: requests come from `acquirers` acquirers at
+ * once (DE 32), each with its own STAN sequence (DE 11, starting at its own offset, wrapping after 999999),
+ * and DE 7 is the batch's time (MMDDhhmmss, UTC). One acquirer reproduces the single-link figure.
+ *
  * authorizations_per_second counts the time spent inside authorizeBatch (decide, write, commit); building
  * the request objects is the harness's work and is reported apart, as wall_authorizations_per_second.
+ * disk_bytes_per_authorization is what the process wrote to storage during the timed run (write_bytes of
+ * /proc/self/io: the WAL and its checkpoints), per authorization; null where the kernel does not say.
  */
-export const benchLedgerUsage = `sekisho bench ledger [--cards N] [--batch B] [--duration S] [--synchronous full|normal] [--json]
+export const benchLedgerUsage = `sekisho bench ledger [--cards N] [--batch B] [--acquirers A] [--duration S] [--synchronous full|normal] [--json]
 
 Times authorizations through the embedded SQLite ledger alone: batches of B purchase authorizations
-(0100) over N cards, each batch one committed transaction. Defaults: 10000 cards, batch 256, 5 s,
-synchronous=full. The database is a fresh file in the temp directory, removed afterwards.`;
+(0100) over N cards from A acquirers, each batch one committed transaction. Defaults: 10000 cards,
+batch 256, 64 acquirers, 5 s, synchronous=full. The database is a fresh file in the temp directory,
+removed afterwards.`;
 
 export interface LedgerBenchResult {
   authorizations_per_second: number;
   wall_authorizations_per_second: number;
   batch_size: number;
+  acquirers: number;
   synchronous: "full" | "normal";
   batches: number;
   authorizations: number;
@@ -32,12 +40,16 @@ export interface LedgerBenchResult {
   cards: number;
   duration_s: number;
   batch_ms: { p50: number; p99: number; max: number };
+  disk_bytes_per_authorization: number | null;
   ledger_consistent: boolean;
 }
 
 const PAN_KEY_HEX = "5e".repeat(32);
 const FUNDS_MINOR = 1_000_000_000;
 const WARMUP_BATCHES = 40;
+export const BENCH_ACQUIRERS_DEFAULT = 64;
+export const BENCH_ACQUIRERS_MAX = 10_000;
+const STAN_MAX = 999_999;
 
 function panOf(index: number): string {
   return "4" + String(100_000_000_000_000 + index).slice(-15);
@@ -55,19 +67,34 @@ async function seedCards(options: SqliteLedgerOptions, cards: number): Promise<v
   await ledger.close();
 }
 
+/** DE 7 as an acquirer sends it: MMDDhhmmss, UTC. */
+function transmissionDateTimeOf(ms: number): string {
+  const t = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return two(t.getUTCMonth() + 1) + two(t.getUTCDate()) + two(t.getUTCHours()) + two(t.getUTCMinutes()) + two(t.getUTCSeconds());
+}
+
 class PurchaseSource {
   private counter = 0;
   private readonly pans: string[];
-  constructor(cards: number) {
+  private readonly acquirerIds: string[];
+  /** The last STAN each acquirer used. */
+  private readonly stans: number[];
+  constructor(cards: number, acquirers: number) {
     this.pans = Array.from({ length: cards }, (_, i) => panOf(i));
+    this.acquirerIds = Array.from({ length: acquirers }, (_, i) => String(40_000_000 + i * 1_117));
+    this.stans = Array.from({ length: acquirers }, (_, i) => (i * 104_729) % STAN_MAX);
   }
   batch(size: number, nowMs: number): AuthorizationRequest[] {
     const requests = new Array<AuthorizationRequest>(size);
+    const transmissionDateTime = transmissionDateTimeOf(nowMs);
     for (let i = 0; i < size; i++) {
       const n = this.counter++;
-      const stan = String(n % 1_000_000).padStart(6, "0");
-      const transmissionDateTime = String(1126000000 + Math.floor(n / 1_000_000)).padStart(10, "0");
-      const acquirer = "12345678";
+      const lane = n % this.acquirerIds.length;
+      const acquirer = this.acquirerIds[lane]!;
+      const stanNumber = this.stans[lane] === STAN_MAX ? 1 : this.stans[lane]! + 1;
+      this.stans[lane] = stanNumber;
+      const stan = String(stanNumber).padStart(6, "0");
       requests[i] = {
         mti: 100,
         acquirer,
@@ -97,7 +124,25 @@ class PurchaseSource {
   }
 }
 
-export async function benchLedger(input: { cards: number; batch: number; durationS: number; synchronous: "full" | "normal" }): Promise<LedgerBenchResult> {
+export interface LedgerBenchInput {
+  cards: number;
+  batch: number;
+  acquirers: number;
+  durationS: number;
+  synchronous: "full" | "normal";
+}
+
+/** Bytes this process has caused to be written to storage so far; null where /proc does not say. */
+function diskBytesWritten(): number | null {
+  try {
+    const match = /^write_bytes: (\d+)$/m.exec(readFileSync("/proc/self/io", "utf8"));
+    return match === null ? null : Number(match[1]);
+  } catch {
+    return null;
+  }
+}
+
+export async function benchLedger(input: LedgerBenchInput): Promise<LedgerBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "sekisho-bench-ledger-"));
   const options: SqliteLedgerOptions = {
     path: join(dir, "ledger.db"),
@@ -118,11 +163,12 @@ export async function benchLedger(input: { cards: number; batch: number; duratio
   }
 }
 
-async function timeBatches(ledger: Ledger, input: { cards: number; batch: number; durationS: number; synchronous: "full" | "normal" }) {
-  const source = new PurchaseSource(input.cards);
+async function timeBatches(ledger: Ledger, input: LedgerBenchInput): Promise<LedgerBenchResult> {
+  const source = new PurchaseSource(input.cards, input.acquirers);
   for (let i = 0; i < WARMUP_BATCHES; i++) await ledger.authorizeBatch(source.batch(input.batch, Date.now()));
   const batchMs: number[] = [];
   let approved = 0;
+  const diskBefore = diskBytesWritten();
   const startNs = Bun.nanoseconds();
   const endNs = startNs + input.durationS * 1e9;
   while (Bun.nanoseconds() < endNs) {
@@ -133,6 +179,7 @@ async function timeBatches(ledger: Ledger, input: { cards: number; batch: number
     for (const decision of decisions) if (decision.responseCode === "00") approved += 1;
   }
   const elapsedS = (Bun.nanoseconds() - startNs) / 1e9;
+  const diskAfter = diskBytesWritten();
   const consistent = (await ledger.checkConsistency()).consistent;
   await ledger.close();
   batchMs.sort((a, b) => a - b);
@@ -143,6 +190,7 @@ async function timeBatches(ledger: Ledger, input: { cards: number; batch: number
     authorizations_per_second: Math.round(authorizations / inLedgerS),
     wall_authorizations_per_second: Math.round(authorizations / elapsedS),
     batch_size: input.batch,
+    acquirers: input.acquirers,
     synchronous: input.synchronous,
     batches: batchMs.length,
     authorizations,
@@ -150,6 +198,7 @@ async function timeBatches(ledger: Ledger, input: { cards: number; batch: number
     cards: input.cards,
     duration_s: Math.round(elapsedS * 1000) / 1000,
     batch_ms: { p50: at(0.5), p99: at(0.99), max: at(1) },
+    disk_bytes_per_authorization: diskBefore === null || diskAfter === null ? null : Math.round((diskAfter - diskBefore) / authorizations),
     ledger_consistent: consistent,
   };
 }
@@ -161,10 +210,18 @@ function positive(value: string | undefined, fallback: number, name: string, max
   return n;
 }
 
+function count(value: string | undefined, fallback: number, name: string, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= 1 && n <= max)) throw new UsageError(`--${name} must be a whole number from 1 to ${max}`);
+  return n;
+}
+
 export async function runBenchLedger(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
     cards: { type: "string" },
     batch: { type: "string" },
+    acquirers: { type: "string" },
     duration: { type: "string" },
     synchronous: { type: "string" },
     json: { type: "boolean" },
@@ -179,6 +236,7 @@ export async function runBenchLedger(argv: string[]): Promise<number> {
   const result = await benchLedger({
     cards: Math.trunc(positive(values.cards, 10_000, "cards", 1_000_000)),
     batch: Math.trunc(positive(values.batch, 256, "batch", 4096)),
+    acquirers: count(values.acquirers, BENCH_ACQUIRERS_DEFAULT, "acquirers", BENCH_ACQUIRERS_MAX),
     durationS: positive(values.duration, 5, "duration", 3600),
     synchronous,
   });
@@ -186,8 +244,10 @@ export async function runBenchLedger(argv: string[]): Promise<number> {
     console.log(JSON.stringify(result));
   } else {
     console.log(`authorizations/s  ${result.authorizations_per_second} in the ledger (${result.wall_authorizations_per_second} counting request building)`);
-    console.log(`batch             ${result.batch_size} (synchronous=${result.synchronous}), ${result.batches} batches over ${result.cards} cards`);
+    console.log(`batch             ${result.batch_size} (synchronous=${result.synchronous}), ${result.batches} batches over ${result.cards} cards from ${result.acquirers} acquirers`);
     console.log(`batch latency ms  p50 ${result.batch_ms.p50}, p99 ${result.batch_ms.p99}, max ${result.batch_ms.max}`);
+    const disk = result.disk_bytes_per_authorization;
+    console.log(`disk written      ${disk === null ? "not reported by this system" : `${disk} bytes per authorization`}`);
     console.log(`approved          ${result.approved} of ${result.authorizations}; ledger consistent: ${result.ledger_consistent}`);
   }
   return result.ledger_consistent ? 0 : 1;
