@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { transactionKey } from "../authorize/transaction-key.ts";
-import type { AuthorizationRequest, Ledger } from "../ledger/ledger.ts";
-import { openSqliteLedger, type SqliteLedgerOptions } from "../ledger/sqlite/sqlite-ledger.ts";
+import type { AuthorizationRequest } from "../ledger/ledger.ts";
+import { openSqliteLedger, type SqliteLedger, type SqliteLedgerOptions } from "../ledger/sqlite/sqlite-ledger.ts";
 import { UsageError, parseFlags } from "./cli.ts";
 
 /**
@@ -41,6 +41,8 @@ export interface LedgerBenchResult {
   duration_s: number;
   batch_ms: { p50: number; p99: number; max: number };
   disk_bytes_per_authorization: number | null;
+  /** Merges of recent keys into transaction_keys during the timed run; each pauses the batches. */
+  key_merges: { count: number; keys_mean: number; ms_mean: number; ms_max: number };
   ledger_consistent: boolean;
 }
 
@@ -163,12 +165,13 @@ export async function benchLedger(input: LedgerBenchInput): Promise<LedgerBenchR
   }
 }
 
-async function timeBatches(ledger: Ledger, input: LedgerBenchInput): Promise<LedgerBenchResult> {
+async function timeBatches(ledger: SqliteLedger, input: LedgerBenchInput): Promise<LedgerBenchResult> {
   const source = new PurchaseSource(input.cards, input.acquirers);
   for (let i = 0; i < WARMUP_BATCHES; i++) await ledger.authorizeBatch(source.batch(input.batch, Date.now()));
   const batchMs: number[] = [];
   let approved = 0;
   const diskBefore = diskBytesWritten();
+  const mergesBefore = { ...ledger.keyMergeStats };
   const startNs = Bun.nanoseconds();
   const endNs = startNs + input.durationS * 1e9;
   while (Bun.nanoseconds() < endNs) {
@@ -180,6 +183,9 @@ async function timeBatches(ledger: Ledger, input: LedgerBenchInput): Promise<Led
   }
   const elapsedS = (Bun.nanoseconds() - startNs) / 1e9;
   const diskAfter = diskBytesWritten();
+  const merges = ledger.keyMergeStats;
+  const mergeCount = merges.merges - mergesBefore.merges;
+  const perMerge = (total: number) => (mergeCount === 0 ? 0 : Math.round((total / mergeCount) * 1000) / 1000);
   const consistent = (await ledger.checkConsistency()).consistent;
   await ledger.close();
   batchMs.sort((a, b) => a - b);
@@ -199,6 +205,12 @@ async function timeBatches(ledger: Ledger, input: LedgerBenchInput): Promise<Led
     duration_s: Math.round(elapsedS * 1000) / 1000,
     batch_ms: { p50: at(0.5), p99: at(0.99), max: at(1) },
     disk_bytes_per_authorization: diskBefore === null || diskAfter === null ? null : Math.round((diskAfter - diskBefore) / authorizations),
+    key_merges: {
+      count: mergeCount,
+      keys_mean: Math.round(perMerge(merges.keys - mergesBefore.keys)),
+      ms_mean: perMerge(merges.msTotal - mergesBefore.msTotal),
+      ms_max: Math.round(merges.msMax * 1000) / 1000,
+    },
     ledger_consistent: consistent,
   };
 }
@@ -248,6 +260,8 @@ export async function runBenchLedger(argv: string[]): Promise<number> {
     console.log(`batch latency ms  p50 ${result.batch_ms.p50}, p99 ${result.batch_ms.p99}, max ${result.batch_ms.max}`);
     const disk = result.disk_bytes_per_authorization;
     console.log(`disk written      ${disk === null ? "not reported by this system" : `${disk} bytes per authorization`}`);
+    const merges = result.key_merges;
+    console.log(`key merges        ${merges.count} of ${merges.keys_mean} keys on average, ${merges.ms_mean} ms on average, ${merges.ms_max} ms at most`);
     console.log(`approved          ${result.approved} of ${result.authorizations}; ledger consistent: ${result.ledger_consistent}`);
   }
   return result.ledger_consistent ? 0 : 1;

@@ -51,7 +51,7 @@ export class Authorizer {
     this.nowMs = nowMs;
     this.records.clear();
     this.indexPans(requests);
-    this.options.reader.read(keysOf(requests), this.records);
+    this.options.reader.read(keysOf(requests), this.state.recentKeys, this.records);
     const decisions = new Array<AuthorizationDecision>(requests.length);
     for (let i = 0; i < requests.length; i++) {
       this.current = i;

@@ -2,8 +2,8 @@ import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 
 /**
  * Rows gathered during a transaction and written with multi-row INSERT statements: one statement per
- * ROWS_PER_STATEMENT rows, and one exact-size statement for the rest. Each statement is prepared the first
- * time its size is needed and kept, so at most ROWS_PER_STATEMENT statements exist per table. Values go
+ * `rowsPerStatement` rows (ROWS_PER_STATEMENT unless told), and one exact-size statement for the rest. Each
+ * statement is prepared the first time its size is needed and kept, so at most that many exist per table. Values go
  * into one preallocated array, written in place, so a row costs no allocation of its own.
  */
 export const ROWS_PER_STATEMENT = 64;
@@ -18,10 +18,11 @@ export class BulkInsert {
     private readonly db: Database,
     private readonly table: string,
     private readonly columns: readonly string[],
+    rowsPerStatement = ROWS_PER_STATEMENT,
   ) {
     this.columnCount = columns.length;
-    if (this.columnCount * ROWS_PER_STATEMENT > 32_766) throw new Error(`assertion: ${table} has too many columns for a bulk insert`);
-    this.values = new Array<SQLQueryBindings>(this.columnCount * ROWS_PER_STATEMENT).fill(null);
+    if (this.columnCount * rowsPerStatement > 32_766) throw new Error(`assertion: ${table} has too many columns for a bulk insert`);
+    this.values = new Array<SQLQueryBindings>(this.columnCount * rowsPerStatement).fill(null);
   }
 
   /** One row's values, in the order of `columns`. */
@@ -45,7 +46,7 @@ export class BulkInsert {
   flush(): void {
     const rows = this.filled / this.columnCount;
     if (rows === 0) return;
-    const values = rows === ROWS_PER_STATEMENT ? this.values : this.values.slice(0, this.filled);
+    const values = this.filled === this.values.length ? this.values : this.values.slice(0, this.filled);
     this.statement(rows).run(values as unknown as SQLQueryBindings);
     this.filled = 0;
   }

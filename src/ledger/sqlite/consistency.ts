@@ -1,9 +1,11 @@
 import type { ConsistencyReport } from "../ledger.ts";
 import type { SqliteContext } from "./context.ts";
+import { keyIndexMismatched } from "./key-index.ts";
 
 /**
  * The ledger's invariants, computed from the stored rows (journal lines, holds, transactions), and the
- * in-memory balances compared against them, so that a drifting cache is found too.
+ * in-memory balances compared against them, so that a drifting cache is found too. The key index is a
+ * derived value as well: its disagreements with the transactions count in derivedMismatched.
  */
 interface AccountTotals {
   seq: number;
@@ -51,7 +53,7 @@ export function checkConsistency(ctx: SqliteContext): ConsistencyReport {
     if (row.kind === "cardholder" && row.journal - row.held < 0 && row.advised === 0) accountsNegativeWithoutAdvice += 1;
   }
   if (ctx.state.accounts.size !== count(ctx, "SELECT COUNT(*) AS n FROM accounts")) accountsMismatched += 1;
-  const derivedMismatched = headsMismatched(ctx) + usageMismatched(ctx);
+  const derivedMismatched = headsMismatched(ctx) + usageMismatched(ctx) + keyIndexMismatched(ctx);
   return {
     journalSum,
     accountsMismatched,

@@ -1,5 +1,6 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { ResponseCode, TransactionKind } from "../ledger.ts";
+import { MergedKeyReader, type RecentKeys } from "./key-index.ts";
 
 /**
  * Rows of the transactions table as the ledger handles them in memory during a transaction: new rows are
@@ -135,26 +136,56 @@ export class RecordsByKey {
   }
 }
 
-const KEYS_PER_QUERY = 64;
+const SEQS_PER_QUERY = 64;
 
-/** Reads every stored network record for a set of keys, in a few IN (…) queries. */
+/**
+ * Reads every stored network record for a set of keys: their sequences from the key index (the recent
+ * keys in memory and transaction_keys on disk, see key-index.ts), then the rows by sequence, in a few
+ * IN (…) queries. A key's records arrive oldest first.
+ */
 export class RecordReader {
-  private readonly byKeys: Statement;
+  private readonly merged: MergedKeyReader;
+  private readonly bySeqs: Statement;
+  private readonly seqs: number[] = [];
+  private readonly chunk = new Array<number | null>(SEQS_PER_QUERY);
 
   constructor(db: Database) {
-    const placeholders = Array.from({ length: KEYS_PER_QUERY }, () => "?").join(", ");
-    this.byKeys = db.prepare(`SELECT * FROM transactions WHERE key IN (${placeholders})`);
+    this.merged = new MergedKeyReader(db);
+    const placeholders = Array.from({ length: SEQS_PER_QUERY }, () => "?").join(", ");
+    this.bySeqs = db.prepare(`SELECT * FROM transactions WHERE seq IN (${placeholders}) ORDER BY seq`);
   }
 
-  read(keys: readonly string[], into: RecordsByKey): void {
-    const chunk = new Array<string | null>(KEYS_PER_QUERY);
-    for (let start = 0; start < keys.length; start += KEYS_PER_QUERY) {
-      for (let i = 0; i < KEYS_PER_QUERY; i++) chunk[i] = keys[start + i] ?? null;
-      for (const source of this.byKeys.all(...chunk) as Array<Record<string, unknown>>) {
-        const record = rowFromColumns<TransactionRow>(source, TRANSACTION_COLUMNS) as NetworkRecord;
-        record.stored = true;
-        if (!into.recordsOf(record.key).some((known) => known.seq === record.seq)) into.add(record);
+  read(keys: readonly string[], recent: RecentKeys, into: RecordsByKey): void {
+    const seqs = this.seqs;
+    seqs.length = 0;
+    this.merged.seqsInto(keys, seqs);
+    for (const key of keys) recent.seqsInto(key, seqs);
+    if (seqs.length === 0) return;
+    seqs.sort((a, b) => a - b);
+    const chunk = this.chunk;
+    let last = 0;
+    let filled = 0;
+    for (let i = 0; i <= seqs.length; i++) {
+      const seq = seqs[i];
+      if (seq !== undefined) {
+        if (seq === last) continue; // a key named twice in the batch
+        last = seq;
+        chunk[filled++] = seq;
       }
+      if (filled === SEQS_PER_QUERY || (seq === undefined && filled > 0)) {
+        chunk.fill(null, filled);
+        this.readRows(into);
+        filled = 0;
+      }
+    }
+  }
+
+  private readRows(into: RecordsByKey): void {
+    for (const source of this.bySeqs.all(...this.chunk) as Array<Record<string, unknown>>) {
+      const record = rowFromColumns<TransactionRow>(source, TRANSACTION_COLUMNS) as NetworkRecord;
+      if (record.key === null) throw new Error(`assertion: the key index names transaction ${record.seq}, which has no key`);
+      record.stored = true;
+      into.add(record);
     }
   }
 }

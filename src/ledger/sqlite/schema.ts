@@ -4,9 +4,11 @@
  *
  * Layout choices that keep an authorization cheap to write (see sqlite-ledger.ts for the whole picture):
  * - transactions is the authorization log and the account history in one table, keyed by a sequence the
- *   ledger assigns. Its only full index is the network key. An account's history is a chain through
- *   prev_seq (newest first) instead of an (account, time) index, whose random inserts would dominate
- *   each commit.
+ *   ledger assigns, and appended to in that order. It has no secondary index: the network key is found
+ *   through transaction_keys plus the keys of the newest rows held in memory (key-index.ts), merged to
+ *   disk in sorted runs (version 2; version 1 had an index on transactions(key), whose inserts at one place
+ *   per acquirer in flight dominated each commit). An account's history is a chain through prev_seq
+ *   (newest first) instead of an (account, time) index, whose random inserts would dominate each commit.
  * - A hold is the pending entry of the transaction that placed it, kept in that row's hold_* columns
  *   (state pending → posted / voided / expired, amount lowered by partial releases): one row written per
  *   authorization instead of two. Holds expire in the order they were placed, which is sequence order, so
@@ -158,6 +160,29 @@ CREATE TABLE outbox (
   next_attempt_at_ms INTEGER NOT NULL DEFAULT 0,
   last_error TEXT
 );
+`,
+  },
+  {
+    version: 2,
+    description: "the network key index moves from transactions(key) to transaction_keys, ordered by DE 7 first, merged in runs",
+    // The key with its last part (DE 7) moved to the front, as keyTimeFirst() computes it; written out here
+    // because a released migration never changes.
+    sql: `
+CREATE TABLE transaction_keys (
+  key_time_first TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (key_time_first, seq)
+) WITHOUT ROWID;
+
+INSERT INTO transaction_keys (key_time_first, seq)
+SELECT CASE WHEN instr(key, ':') = 0 THEN key
+    ELSE substr(key, length(rtrim(key, replace(key, ':', ''))) + 1) || ':' || substr(key, 1, length(rtrim(key, replace(key, ':', ''))) - 1) END,
+  seq
+FROM transactions WHERE key IS NOT NULL ORDER BY 1, 2;
+
+INSERT INTO meta (name, value) SELECT 'keys_merged_through_seq', CAST(COALESCE(MAX(seq), 0) AS TEXT) FROM transactions;
+
+DROP INDEX transactions_key;
 `,
   },
 ];

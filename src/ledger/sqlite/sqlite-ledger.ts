@@ -21,6 +21,7 @@ import type { SqliteContext } from "./context.ts";
 import { openDatabase } from "./database.ts";
 import { expireHoldsChunk, forgetEarlyReversals } from "./expiry.ts";
 import { listTransactions } from "./history.ts";
+import { KEY_MERGE_KEYS_MAX, KeyMerger } from "./key-index.ts";
 import * as outbox from "./outbox.ts";
 import { RecordReader } from "./records.ts";
 import { loadState } from "./state.ts";
@@ -39,6 +40,8 @@ import { Writer } from "./writer.ts";
  * all its keys with a few IN (…) queries, then appends its rows with multi-row INSERTs — one transaction
  * row (which carries its hold) and one event per request — and updates only what a reversal or a posting
  * changed. Derived values (history heads, daily usage) are checkpointed every `checkpointTransactions`.
+ * Network keys are indexed in memory first and merged to disk in sorted runs (key-index.ts), so a batch
+ * writes no index pages at all.
  */
 export interface SqliteLedgerOptions {
   readonly path: string;
@@ -54,6 +57,16 @@ export interface SqliteLedgerOptions {
   readonly randomBytes?: RandomBytes;
   readonly limitDefaults?: CardLimits;
   readonly checkpointTransactions?: number;
+  /** Recent keys that start a merge into transaction_keys (KEY_MERGE_KEYS_MAX when absent). */
+  readonly keyMergeKeysMax?: number;
+}
+
+/** What the key merges have cost since the ledger opened (wall time of each merge's transaction). */
+export interface KeyMergeStats {
+  merges: number;
+  keys: number;
+  msTotal: number;
+  msMax: number;
 }
 
 /** Largest batch one call may carry (the engine's batchSizeMax is at most 4096). */
@@ -71,13 +84,14 @@ export async function openSqliteLedger(options: SqliteLedgerOptions): Promise<Sq
     if (stored === null) db.query("INSERT INTO meta (name, value) VALUES ('pan_key_check', ?)").run(vault.keyCheck);
     else if (stored.value !== vault.keyCheck) throw new LedgerError("unavailable", "SEKISHO_PAN_KEY is not the key this ledger was created with");
     const limitDefaults = options.limitDefaults ?? DEFAULT_CARD_LIMITS;
-    const state = loadState(db, limitDefaults);
+    const clock = options.clock ?? Date.now;
+    const state = loadState(db, limitDefaults, clock());
     const ctx: SqliteContext = {
       db,
       state,
       writer: new Writer(db, state),
       vault,
-      clock: options.clock ?? Date.now,
+      clock,
       currency: options.currency,
       limitDefaults,
       holdTimeoutMs: options.holdTimeoutSeconds * 1000,
@@ -95,6 +109,9 @@ export class SqliteLedger implements Ledger {
   private readonly commit: Statement;
   private readonly rollback: Statement;
   private readonly checkpointTransactions: number;
+  private readonly keyMergeKeysMax: number;
+  private readonly keyMerger: KeyMerger;
+  readonly keyMergeStats: KeyMergeStats = { merges: 0, keys: 0, msTotal: 0, msMax: 0 };
   private closed = false;
   private broken: unknown = null;
 
@@ -107,6 +124,9 @@ export class SqliteLedger implements Ledger {
     this.commit = db.prepare("COMMIT");
     this.rollback = db.prepare("ROLLBACK");
     this.checkpointTransactions = options.checkpointTransactions ?? CHECKPOINT_TRANSACTIONS_DEFAULT;
+    this.keyMergeKeysMax = options.keyMergeKeysMax ?? KEY_MERGE_KEYS_MAX;
+    if (!(Number.isInteger(this.keyMergeKeysMax) && this.keyMergeKeysMax >= 1)) throw new Error("assertion: keyMergeKeysMax must be a positive integer");
+    this.keyMerger = new KeyMerger(db);
     this.authorizer = new Authorizer(ctx.state, {
       reader: new RecordReader(db),
       writer: ctx.writer,
@@ -118,6 +138,8 @@ export class SqliteLedger implements Ledger {
   async authorizeBatch(requests: readonly AuthorizationRequest[]): Promise<AuthorizationDecision[]> {
     if (requests.length > BATCH_REQUESTS_MAX) throw new LedgerError("invalid_input", `a batch carries at most ${BATCH_REQUESTS_MAX} requests`);
     if (requests.length === 0) return [];
+    // Before the batch, not after: a merge that fails then fails a batch that has not been decided yet.
+    this.mergeKeysIfDue();
     const decisions = this.write(() => this.authorizer.run(requests, this.ctx.clock()), { rebuildOnAnyFailure: true });
     this.checkpointIfDue();
     return decisions;
@@ -189,6 +211,7 @@ export class SqliteLedger implements Ledger {
     }
     this.write(() => forgetEarlyReversals(this.ctx, nowMs));
     this.checkpointIfDue();
+    this.mergeKeysIfDue();
     return expired;
   }
 
@@ -220,7 +243,7 @@ export class SqliteLedger implements Ledger {
     this.begin.run();
     try {
       const result = body();
-      this.ctx.writer.flush();
+      this.ctx.writer.flush(this.ctx.clock());
       this.commit.run();
       return result;
     } catch (error) {
@@ -233,13 +256,25 @@ export class SqliteLedger implements Ledger {
 
   private rebuild(): void {
     try {
-      const state = loadState(this.ctx.db, this.ctx.limitDefaults);
+      const state = loadState(this.ctx.db, this.ctx.limitDefaults, this.ctx.clock());
       this.ctx.state = state;
       this.ctx.writer.useState(state);
       this.authorizer.useState(state);
     } catch (error) {
       this.broken = error;
     }
+  }
+
+  private mergeKeysIfDue(): void {
+    if (!this.ctx.state.recentKeys.mergeDue(this.ctx.clock(), this.keyMergeKeysMax)) return;
+    const startNs = Bun.nanoseconds();
+    const keys = this.write(() => this.keyMerger.merge(this.ctx));
+    const ms = (Bun.nanoseconds() - startNs) / 1e6;
+    const stats = this.keyMergeStats;
+    stats.merges += 1;
+    stats.keys += keys;
+    stats.msTotal += ms;
+    stats.msMax = Math.max(stats.msMax, ms);
   }
 
   private checkpointIfDue(): void {

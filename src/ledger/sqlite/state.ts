@@ -3,6 +3,7 @@ import { effectiveLimits, type LimitOverrides } from "../card-limits.ts";
 import type { CardLimits, CardStatus } from "../ledger.ts";
 import { addMinor } from "../money.ts";
 import { CardIndex } from "./card-index.ts";
+import { loadRecentKeys, RecentKeys } from "./key-index.ts";
 
 /**
  * The hot state the SQLite ledger keeps in memory: every account's balances and every card, looked up
@@ -10,9 +11,10 @@ import { CardIndex } from "./card-index.ts";
  * coherent; it is rebuilt from disk at start-up and after any failed transaction, never patched back.
  *
  * Rebuilding: accounts and cards from their tables, held amounts from the pending holds (all at or after
- * the sequence meta remembers as the oldest pending one), and the two derived values that are
- * checkpointed rather than written per batch — each account's history head and each card's usage of the
- * day — from the last checkpoint plus a replay of the transactions after it.
+ * the sequence meta remembers as the oldest pending one), the two derived values that are checkpointed
+ * rather than written per batch — each account's history head and each card's usage of the day — from the
+ * last checkpoint plus a replay of the transactions after it, and the keys not yet merged into
+ * transaction_keys from the transactions after the merged sequence (key-index.ts).
  *
  * Size: every card and account stays in memory (a few hundred bytes each), so the embedded ledger suits
  * programs of up to about a million cards; larger programs belong on the shared PostgreSQL ledger.
@@ -73,6 +75,8 @@ export class LedgerState {
   readonly cardsById = new Map<string, CardState>();
   readonly cardsByPanIndex = new CardIndex<CardState>();
   readonly earlyReversals = new Map<string, EarlyReversal>();
+  /** Keys of the transactions not yet in transaction_keys. */
+  recentKeys = new RecentKeys(0);
   /** Accounts and cards whose derived values changed since the last checkpoint. */
   readonly dirtyAccounts = new DirtyList<AccountState>();
   readonly dirtyCards = new DirtyList<CardState>();
@@ -209,7 +213,7 @@ export function countUsage(card: CardState, day: number, amount: number): void {
   card.usageCount += 1;
 }
 
-export function loadState(db: Database, defaults: CardLimits): LedgerState {
+export function loadState(db: Database, defaults: CardLimits, nowMs: number): LedgerState {
   const state = new LedgerState();
   for (const row of db.query("SELECT * FROM accounts ORDER BY seq").all() as AccountRow[]) {
     state.addAccount({
@@ -244,6 +248,7 @@ export function loadState(db: Database, defaults: CardLimits): LedgerState {
   state.nextOutboxSeq = maxOf("outbox");
   state.checkpointSeq = Number(metaValue(db, "checkpoint_seq") ?? 0);
   replaySinceCheckpoint(db, state);
+  state.recentKeys = loadRecentKeys(db, nowMs);
   return state;
 }
 

@@ -128,10 +128,13 @@ export class Writer {
     this.earlyReversals.set(originalKey, entry);
   }
 
-  flush(): void {
+  /** Writes everything queued; new rows' keys join the recent keys (rebuilt from disk if the commit fails). */
+  flush(nowMs: number): void {
+    const recentKeys = this.state.recentKeys;
     for (const row of this.newRows) {
       this.changedRows.delete(row);
       this.transactionInsert.pushFields(row, this.transactionFields);
+      if (row.key !== null) recentKeys.add(row.key, row.seq, nowMs);
     }
     this.transactionInsert.flush();
     this.lineInsert.flush();
