@@ -171,7 +171,7 @@ async function timeBatches(ledger: SqliteLedger, input: LedgerBenchInput): Promi
   const batchMs: number[] = [];
   let approved = 0;
   const diskBefore = diskBytesWritten();
-  const mergesBefore = { ...ledger.keyMergeStats };
+  const mergesBefore = ledger.keyIndexStats();
   const startNs = Bun.nanoseconds();
   const endNs = startNs + input.durationS * 1e9;
   while (Bun.nanoseconds() < endNs) {
@@ -183,7 +183,7 @@ async function timeBatches(ledger: SqliteLedger, input: LedgerBenchInput): Promi
   }
   const elapsedS = (Bun.nanoseconds() - startNs) / 1e9;
   const diskAfter = diskBytesWritten();
-  const merges = ledger.keyMergeStats;
+  const merges = ledger.keyIndexStats();
   const mergeCount = merges.merges - mergesBefore.merges;
   const perMerge = (total: number) => (mergeCount === 0 ? 0 : Math.round((total / mergeCount) * 1000) / 1000);
   const consistent = (await ledger.checkConsistency()).consistent;
@@ -207,9 +207,9 @@ async function timeBatches(ledger: SqliteLedger, input: LedgerBenchInput): Promi
     disk_bytes_per_authorization: diskBefore === null || diskAfter === null ? null : Math.round((diskAfter - diskBefore) / authorizations),
     key_merges: {
       count: mergeCount,
-      keys_mean: Math.round(perMerge(merges.keys - mergesBefore.keys)),
-      ms_mean: perMerge(merges.msTotal - mergesBefore.msTotal),
-      ms_max: Math.round(merges.msMax * 1000) / 1000,
+      keys_mean: Math.round(perMerge(merges.mergedKeys - mergesBefore.mergedKeys)),
+      ms_mean: perMerge(merges.mergeMsTotal - mergesBefore.mergeMsTotal),
+      ms_max: Math.round(merges.mergeMsMax * 1000) / 1000,
     },
     ledger_consistent: consistent,
   };

@@ -6,6 +6,7 @@ import type { Ledger } from "../../src/ledger/ledger.ts";
 import { openSqliteLedger } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { SeededRandom, seedFromEnvironment } from "../../src/sim/random.ts";
 import { testPan } from "../support/requests.ts";
+import { runAndKill as runChildAndKill } from "./crash-run.ts";
 import { crashBatch, CRASH_NOW_MS } from "./crash-workload.ts";
 
 /**
@@ -50,28 +51,8 @@ function openLedger(path: string): Promise<Ledger> {
 }
 
 /** Runs the child from batch `first` and kills it after `linesBeforeKill` reports (and a random moment). */
-async function runAndKill(args: string[], linesBeforeKill: number, delayMs: number): Promise<Report[]> {
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, "crash-child.ts"), ...args], { stdout: "pipe", stderr: "pipe" });
-  const reports: Report[] = [];
-  let buffered = "";
-  let killed = false;
-  const decoder = new TextDecoder();
-  for await (const chunk of child.stdout) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
-      reports.push(JSON.parse(buffered.slice(0, newline)) as Report);
-      buffered = buffered.slice(newline + 1);
-    }
-    if (!killed && reports.length >= linesBeforeKill) {
-      killed = true;
-      setTimeout(() => child.kill("SIGKILL"), delayMs);
-    }
-  }
-  const code = await child.exited;
-  if (!killed) throw new Error(`crash child ended by itself (exit ${code}): ${await new Response(child.stderr).text()}`);
-  expect(child.signalCode).toBe("SIGKILL");
-  return reports;
+function runAndKill(args: string[], linesBeforeKill: number, delayMs: number): Promise<Report[]> {
+  return runChildAndKill<Report>(join(import.meta.dir, "crash-child.ts"), args, linesBeforeKill, delayMs);
 }
 
 test("killed at random points, the ledger keeps every reported decision and nothing half-applied", async () => {

@@ -61,12 +61,17 @@ export interface SqliteLedgerOptions {
   readonly keyMergeKeysMax?: number;
 }
 
-/** What the key merges have cost since the ledger opened (wall time of each merge's transaction). */
-export interface KeyMergeStats {
-  merges: number;
-  keys: number;
-  msTotal: number;
-  msMax: number;
+/** Where the key index stands, and what its merges have cost since the ledger opened. */
+export interface KeyIndexStats {
+  /** Keys in memory, not yet merged into transaction_keys. */
+  readonly recentKeys: number;
+  /** Every keyed transaction up to this sequence is in transaction_keys. */
+  readonly mergedThroughSeq: number;
+  readonly merges: number;
+  readonly mergedKeys: number;
+  /** Wall time of the merges' transactions (BEGIN to COMMIT): total, and the longest. */
+  readonly mergeMsTotal: number;
+  readonly mergeMsMax: number;
 }
 
 /** Largest batch one call may carry (the engine's batchSizeMax is at most 4096). */
@@ -111,7 +116,7 @@ export class SqliteLedger implements Ledger {
   private readonly checkpointTransactions: number;
   private readonly keyMergeKeysMax: number;
   private readonly keyMerger: KeyMerger;
-  readonly keyMergeStats: KeyMergeStats = { merges: 0, keys: 0, msTotal: 0, msMax: 0 };
+  private readonly merges = { count: 0, keys: 0, msTotal: 0, msMax: 0 };
   private closed = false;
   private broken: unknown = null;
 
@@ -215,6 +220,19 @@ export class SqliteLedger implements Ledger {
     return expired;
   }
 
+  keyIndexStats(): KeyIndexStats {
+    const recent = this.ctx.state.recentKeys;
+    const merges = this.merges;
+    return {
+      recentKeys: recent.size,
+      mergedThroughSeq: recent.mergedThroughSeq,
+      merges: merges.count,
+      mergedKeys: merges.keys,
+      mergeMsTotal: merges.msTotal,
+      mergeMsMax: merges.msMax,
+    };
+  }
+
   async checkConsistency(): Promise<ConsistencyReport> {
     this.assertUsable();
     return checkConsistency(this.ctx);
@@ -270,11 +288,11 @@ export class SqliteLedger implements Ledger {
     const startNs = Bun.nanoseconds();
     const keys = this.write(() => this.keyMerger.merge(this.ctx));
     const ms = (Bun.nanoseconds() - startNs) / 1e6;
-    const stats = this.keyMergeStats;
-    stats.merges += 1;
-    stats.keys += keys;
-    stats.msTotal += ms;
-    stats.msMax = Math.max(stats.msMax, ms);
+    const merges = this.merges;
+    merges.count += 1;
+    merges.keys += keys;
+    merges.msTotal += ms;
+    merges.msMax = Math.max(merges.msMax, ms);
   }
 
   private checkpointIfDue(): void {

@@ -1,0 +1,234 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KEY_MERGE_INTERVAL_MS, keyTimeFirst, keyTimeFirstSql } from "../../src/ledger/sqlite/key-index.ts";
+import { openSqliteLedger, type SqliteLedger, type SqliteLedgerOptions } from "../../src/ledger/sqlite/sqlite-ledger.ts";
+import { RequestFactory } from "../support/requests.ts";
+import { balances, cardholder, TEST_NOW_MS } from "./harness.ts";
+
+/**
+ * The key index (key-index.ts): a duplicate, a repeat, an advice or a reversal finds its original whether
+ * the original's key was merged into transaction_keys or is still among the recent keys in memory, in the
+ * same process or after a restart, at any age; merges start on their bounds and leave transaction_keys
+ * exactly the keyed transactions up to the merged sequence.
+ */
+const NEVER = 1_000_000;
+
+class Fixture {
+  nowMs = TEST_NOW_MS;
+  ledger!: SqliteLedger;
+  readonly requests = new RequestFactory(() => this.nowMs);
+  private readonly dir = mkdtempSync(join(tmpdir(), "sekisho-keys-"));
+  readonly path = join(this.dir, "ledger.db");
+
+  constructor(private readonly extra: Partial<SqliteLedgerOptions>) {}
+
+  async open(): Promise<this> {
+    this.ledger = await openSqliteLedger({
+      path: this.path,
+      synchronous: "full",
+      busyTimeoutMs: 500,
+      holdTimeoutSeconds: 7 * 86_400,
+      currency: 392,
+      panKeyHex: "3c".repeat(32),
+      clock: () => this.nowMs,
+      ...this.extra,
+    });
+    return this;
+  }
+
+  async restart(): Promise<void> {
+    await this.ledger.close();
+    await this.open();
+  }
+
+  async dispose(): Promise<void> {
+    await this.ledger.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const fixtures: Fixture[] = [];
+afterEach(async () => {
+  for (const fixture of fixtures.splice(0)) await fixture.dispose();
+});
+
+async function fixture(extra: Partial<SqliteLedgerOptions>): Promise<Fixture> {
+  const opened = await new Fixture(extra).open();
+  fixtures.push(opened);
+  return opened;
+}
+
+/** The transactions that reversal events name as their originals, delivering the whole outbox. */
+async function originalsNamedByEvents(ledger: SqliteLedger): Promise<unknown[]> {
+  const named: unknown[] = [];
+  for (;;) {
+    const events = await ledger.claimOutbox({ limit: 1000, leaseMs: 60_000, owner: "test", nowMs: TEST_NOW_MS });
+    if (events.length === 0) return named;
+    for (const event of events) {
+      if (event.type === "reversal") named.push(event.data.original_transaction_id);
+      await ledger.completeOutbox(event.id, "test");
+    }
+  }
+}
+
+describe("key index: a later message finds its original", () => {
+  for (const where of ["merged to disk", "in memory"] as const) {
+    for (const restart of [false, true]) {
+      test(`duplicate, reversal and advice, original ${where}${restart ? ", after a restart" : ""}`, async () => {
+        const f = await fixture({ keyMergeKeysMax: where === "merged to disk" ? 1 : NEVER });
+        const holder = await cardholder(f.ledger, { funds: 20_000 });
+        const duplicated = f.requests.make(holder.pan, { amount: 1_000 });
+        const reversed = f.requests.make(holder.pan, { amount: 2_000 });
+        const advised = f.requests.make(holder.pan, { amount: 3_000 });
+        const first = await f.ledger.authorizeBatch([duplicated, reversed, advised]);
+        expect(first.map((d) => d.responseCode)).toEqual(["00", "00", "00"]);
+        // Expiry work runs a merge that is due: with a bound of one key, the three go to disk.
+        await f.ledger.expireHolds(f.nowMs);
+        if (restart) await f.restart();
+        expect(f.ledger.keyIndexStats().recentKeys).toBe(where === "merged to disk" ? 0 : 3);
+
+        const later = await f.ledger.authorizeBatch([
+          f.requests.again(duplicated, {}),
+          f.requests.reversal(reversed),
+          f.requests.again(advised, { mti: 120, amount: 3_500, networkResponseCode: "00" }),
+        ]);
+        expect(later[0]).toMatchObject({ responseCode: "00", approvalCode: first[0]!.approvalCode, replayed: true });
+        expect(later[1]).toMatchObject({ responseCode: "00", replayed: false });
+        expect(later[2]).toMatchObject({ responseCode: "00", replayed: false });
+        // The reversal released its original's hold; the advice moved the hold it found instead of adding one.
+        expect(await balances(f.ledger, holder.userId)).toMatchObject({ heldAmount: 1_000 + 3_500 });
+        const authorizations = (await f.ledger.listTransactions(holder.userId, { limit: 10 })).items.filter((t) => t.kind === "authorization");
+        expect(authorizations.map((t) => t.status).sort()).toEqual(["approved", "approved", "reversed"]);
+        expect(await originalsNamedByEvents(f.ledger)).toEqual([authorizations.find((t) => t.status === "reversed")!.id]);
+        expect(await f.ledger.checkConsistency()).toMatchObject({ consistent: true, keysWithSeveralHolds: 0 });
+      });
+    }
+  }
+
+  test("a key with records on disk and in memory: the repeat replays the first answer, the reversal finds the hold", async () => {
+    const f = await fixture({ keyMergeKeysMax: 1 });
+    const holder = await cardholder(f.ledger);
+    const original = f.requests.make(holder.pan, { amount: 2_000 });
+    const [answer] = await f.ledger.authorizeBatch([original]);
+    await f.ledger.expireHolds(f.nowMs); // the original's key goes to disk
+    await f.ledger.authorizeBatch([f.requests.again(original, { mti: 120, amount: 2_400, networkResponseCode: "00" })]);
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 1 }); // the advice's key, same as the original's
+    for (const round of [1, 2]) {
+      const [repeat] = await f.ledger.authorizeBatch([f.requests.again(original, { mti: 101 })]);
+      expect({ round, ...repeat }).toMatchObject({ round, responseCode: "00", approvalCode: answer!.approvalCode, replayed: true });
+      await f.restart();
+    }
+    expect(await balances(f.ledger, holder.userId)).toMatchObject({ heldAmount: 2_400 });
+    await f.ledger.authorizeBatch([f.requests.reversal(original)]);
+    expect(await balances(f.ledger, holder.userId)).toMatchObject({ heldAmount: 0, availableBalance: 10_000 });
+    expect((await f.ledger.checkConsistency()).consistent).toBe(true);
+  });
+
+  test("at any age: weeks and many merges later, past the hold timeout, the original is still found", async () => {
+    const f = await fixture({ keyMergeKeysMax: 16 });
+    const holder = await cardholder(f.ledger, { funds: 1_000_000, limits: { perDayCountMax: 1_000 } });
+    const original = f.requests.make(holder.pan, { amount: 700 });
+    const purchase = f.requests.make(holder.pan, { mti: 200, amount: 900 });
+    const first = await f.ledger.authorizeBatch([original, purchase]);
+    for (let day = 0; day < 30; day++) {
+      f.nowMs += 86_400_000;
+      await f.ledger.authorizeBatch(Array.from({ length: 12 }, () => f.requests.make(holder.pan, { amount: 10 })));
+      await f.ledger.expireHolds(f.nowMs);
+    }
+    expect(f.ledger.keyIndexStats().merges).toBeGreaterThan(10);
+    const [repeat, reversal] = await f.ledger.authorizeBatch([f.requests.again(original, { mti: 101 }), f.requests.reversal(purchase)]);
+    expect(repeat).toMatchObject({ approvalCode: first[0]!.approvalCode, replayed: true });
+    expect(reversal!.responseCode).toBe("00");
+    // The reversal credited the financial it found back (an unknown original would have been remembered instead).
+    expect(await balances(f.ledger, holder.userId)).toMatchObject({ ledgerBalance: 1_000_000 });
+    expect((await f.ledger.checkConsistency()).consistent).toBe(true);
+  });
+});
+
+describe("key index: merges", () => {
+  test("start when the recent keys reach their bound, before the next batch", async () => {
+    const f = await fixture({ keyMergeKeysMax: 8 });
+    const holder = await cardholder(f.ledger, { limits: { perDayCountMax: 1_000 } });
+    const batch = () => Array.from({ length: 5 }, () => f.requests.make(holder.pan, { amount: 1 }));
+    await f.ledger.authorizeBatch(batch());
+    await f.ledger.authorizeBatch(batch());
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 10, merges: 0 });
+    await f.ledger.authorizeBatch(batch());
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 5, merges: 1, mergedKeys: 10 });
+  });
+
+  test(`start ${KEY_MERGE_INTERVAL_MS} ms after the oldest recent key, on a batch or on expiry work`, async () => {
+    const f = await fixture({ keyMergeKeysMax: NEVER });
+    const holder = await cardholder(f.ledger);
+    await f.ledger.authorizeBatch([f.requests.make(holder.pan, { amount: 1 })]);
+    f.nowMs += KEY_MERGE_INTERVAL_MS - 1;
+    await f.ledger.authorizeBatch([f.requests.make(holder.pan, { amount: 1 })]);
+    await f.ledger.expireHolds(f.nowMs);
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 2, merges: 0 });
+    f.nowMs += 1;
+    await f.ledger.authorizeBatch([f.requests.make(holder.pan, { amount: 1 })]);
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 1, merges: 1 });
+    f.nowMs += KEY_MERGE_INTERVAL_MS;
+    await f.ledger.expireHolds(f.nowMs);
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 0, merges: 2, mergedKeys: 3 });
+  });
+
+  test("leave transaction_keys exactly the keyed transactions up to the merged sequence, DE 7 first, in key order", async () => {
+    const f = await fixture({ keyMergeKeysMax: 7 });
+    const holder = await cardholder(f.ledger, { funds: 100_000, limits: { perDayCountMax: 1_000 } });
+    for (let i = 0; i < 9; i++) {
+      const requests = Array.from({ length: 4 }, (_, j) =>
+        f.requests.make(holder.pan, { amount: 5, acquirer: String(1000 + ((i * 4 + j) % 3)), transmissionDateTime: `11151200${String(59 - i).padStart(2, "0")}` }),
+      );
+      // The advice shares its original's key: that key has two transactions.
+      await f.ledger.authorizeBatch([...requests, f.requests.again(requests[0]!, { mti: 120, networkResponseCode: "00" })]);
+    }
+    const stats = f.ledger.keyIndexStats();
+    expect(stats.merges).toBeGreaterThan(2);
+    expect(stats.recentKeys).toBeGreaterThan(0);
+    expect((await f.ledger.checkConsistency()).derivedMismatched).toBe(0);
+    await f.ledger.close();
+    const db = new Database(f.path, { readonly: true });
+    try {
+      const merged = db.query("SELECT key_time_first, seq FROM transaction_keys").values() as Array<[string, number]>;
+      const keyed = db.query("SELECT key, seq FROM transactions WHERE key IS NOT NULL AND seq <= ? ORDER BY seq").values(stats.mergedThroughSeq) as Array<[string, number]>;
+      const expected = keyed.map(([key, seq]) => [keyTimeFirst(key), seq] as [string, number]);
+      expected.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+      expect(merged).toEqual(expected);
+      for (const [stored] of merged) expect(stored).toMatch(/^11151200[5-9]\d:01:100[0-2]:\d{6}$/);
+      expect(new Set(merged.map(([stored]) => stored)).size).toBeLessThan(merged.length);
+      const meta = db.query("SELECT value FROM meta WHERE name = 'keys_merged_through_seq'").get() as { value: string };
+      expect(Number(meta.value)).toBe(stats.mergedThroughSeq);
+    } finally {
+      db.close();
+      await f.open();
+    }
+  });
+});
+
+describe("keyTimeFirst", () => {
+  const samples = ["01:12345678:123456:1126071245", "04:0:000001:0101000000", "plain", "", ":", "a:", ":b", "a::b", "x:y:z", "ü:ключ:键", "01:1:2:3:4"];
+
+  test("moves the part after the last colon to the front, as the SQL expression does", () => {
+    expect(keyTimeFirst("01:12345678:123456:1126071245")).toBe("1126071245:01:12345678:123456");
+    const db = new Database(":memory:");
+    try {
+      const sql = db.query(`SELECT ${keyTimeFirstSql("?1")} AS rotated`);
+      for (const key of samples) expect({ key, rotated: (sql.get(key) as { rotated: string }).rotated }).toEqual({ key, rotated: keyTimeFirst(key) });
+    } finally {
+      db.close();
+    }
+  });
+
+  test("never maps two keys to one", () => {
+    const rotated = new Map<string, string>();
+    for (const key of samples) {
+      const other = rotated.get(keyTimeFirst(key));
+      expect({ key, other }).toEqual({ key, other: undefined });
+      rotated.set(keyTimeFirst(key), key);
+    }
+  });
+});

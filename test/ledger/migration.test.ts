@@ -1,0 +1,118 @@
+import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../src/ledger/sqlite/schema.ts";
+import { openSqliteLedger, type SqliteLedgerOptions } from "../../src/ledger/sqlite/sqlite-ledger.ts";
+import { RequestFactory } from "../support/requests.ts";
+import { balances, cardholder, TEST_NOW_MS } from "./harness.ts";
+
+/**
+ * Files written by an earlier schema open with this build. test/fixtures/ledger/schema-v1.sql is schema 1
+ * as released (an index on transactions(key)); a file made from it, holding the rows a ledger wrote, is
+ * migrated at start-up and every original in it is found by its key.
+ */
+const SCHEMA_V1_SQL = readFileSync(join(import.meta.dir, "../fixtures/ledger/schema-v1.sql"), "utf8");
+const V1_TABLES = ["meta", "users", "accounts", "cards", "transactions", "journal_lines", "topups", "early_reversals", "outbox"];
+
+function options(path: string): SqliteLedgerOptions {
+  return { path, synchronous: "full", busyTimeoutMs: 500, holdTimeoutSeconds: 7 * 86_400, currency: 392, panKeyHex: "6d".repeat(32), clock: () => TEST_NOW_MS };
+}
+
+/** A schema-1 file made from the fixture, holding the rows of `source` (written by a ledger). */
+function schemaOneFile(path: string, source: string | null): void {
+  const db = new Database(path, { create: true });
+  try {
+    db.run("PRAGMA journal_mode = WAL");
+    db.run(SCHEMA_V1_SQL);
+    db.run("PRAGMA user_version = 1");
+    if (source === null) return;
+    db.run(`ATTACH DATABASE '${source}' AS source`);
+    db.transaction(() => {
+      for (const table of V1_TABLES) db.run(`INSERT INTO main.${table} SELECT * FROM source.${table}`);
+      db.run("DELETE FROM main.meta WHERE name = 'keys_merged_through_seq'");
+    })();
+    db.run("DETACH DATABASE source");
+  } finally {
+    db.close();
+  }
+}
+
+function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "sekisho-migrate-"));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe("SQLite schema migrations", () => {
+  test("schema 1 is kept as released", () => {
+    expect(MIGRATIONS[0]!.version).toBe(1);
+    expect(MIGRATIONS[0]!.sql).toBe(SCHEMA_V1_SQL);
+  });
+
+  test("a schema-1 file migrates: its keys move to transaction_keys and every original is found", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      // Rows as a ledger writes them, copied into a file made from schema 1.
+      const source = join(dir, "source.db");
+      let ledger = await openSqliteLedger(options(source));
+      const requests = new RequestFactory(() => TEST_NOW_MS);
+      const holder = await cardholder(ledger, { funds: 50_000, limits: { perDayCountMax: 1_000 } });
+      const duplicated = requests.make(holder.pan, { amount: 1_000 });
+      const reversed = requests.make(holder.pan, { amount: 2_000 });
+      const advised = requests.make(holder.pan, { amount: 3_000 });
+      const purchase = requests.make(holder.pan, { mti: 200, amount: 4_000 });
+      const first = await ledger.authorizeBatch([duplicated, reversed, advised, purchase]);
+      for (let i = 0; i < 20; i++) await ledger.authorizeBatch([requests.make(holder.pan, { amount: 10 + i })]);
+      await ledger.close();
+      const path = join(dir, "ledger.db");
+      schemaOneFile(path, source);
+
+      ledger = await openSqliteLedger(options(path));
+      const keyed = 24;
+      expect(ledger.keyIndexStats()).toMatchObject({ recentKeys: 0, mergedThroughSeq: 1 + keyed });
+      expect(await ledger.checkConsistency()).toMatchObject({ consistent: true });
+      const later = await ledger.authorizeBatch([
+        requests.again(duplicated, { mti: 101 }),
+        requests.reversal(reversed),
+        requests.again(advised, { mti: 120, amount: 2_500, networkResponseCode: "00" }),
+        requests.reversal(purchase, { replacementAmount: 1_000 }),
+      ]);
+      expect(later[0]).toMatchObject({ approvalCode: first[0]!.approvalCode, replayed: true });
+      expect(later.slice(1).map((d) => [d.responseCode, d.replayed])).toEqual([["00", false], ["00", false], ["00", false]]);
+      const heldBefore = 1_000 + 2_000 + 3_000 + (10 * 20 + (19 * 20) / 2);
+      expect(await balances(ledger, holder.userId)).toMatchObject({ heldAmount: heldBefore - 2_000 - 500, ledgerBalance: 50_000 - 1_000 });
+      expect(await ledger.checkConsistency()).toMatchObject({ consistent: true });
+      await ledger.close();
+
+      const db = new Database(path, { readonly: true });
+      try {
+        expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(SCHEMA_VERSION);
+        expect(db.query("SELECT name FROM sqlite_master WHERE name = 'transactions_key'").all()).toEqual([]);
+        expect((db.query("SELECT COUNT(*) AS n FROM transaction_keys").get() as { n: number }).n).toBeGreaterThanOrEqual(keyed);
+      } finally {
+        db.close();
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
+  test("an empty schema-1 file migrates", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const path = join(dir, "ledger.db");
+      schemaOneFile(path, null);
+      const ledger = await openSqliteLedger(options(path));
+      expect(ledger.keyIndexStats()).toMatchObject({ recentKeys: 0, mergedThroughSeq: 0 });
+      const holder = await cardholder(ledger);
+      const request = new RequestFactory(() => TEST_NOW_MS).make(holder.pan);
+      await ledger.authorizeBatch([request]);
+      expect((await ledger.authorizeBatch([request]))[0]!.replayed).toBe(true);
+      expect((await ledger.checkConsistency()).consistent).toBe(true);
+      await ledger.close();
+    } finally {
+      cleanup();
+    }
+  });
+});
