@@ -3,7 +3,8 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KEY_MERGE_INTERVAL_MS, keyTimeFirst, keyTimeFirstSql } from "../../src/ledger/sqlite/key-index.ts";
+import { KEY_MERGE_INTERVAL_MS, keyFromTimeFirstSql, keyTimeFirst, keyTimeFirstSql } from "../../src/ledger/sqlite/key-index.ts";
+import { MIGRATIONS } from "../../src/ledger/sqlite/schema.ts";
 import { openSqliteLedger, type SqliteLedger, type SqliteLedgerOptions } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { RequestFactory } from "../support/requests.ts";
 import { balances, cardholder, TEST_NOW_MS } from "./harness.ts";
@@ -209,18 +210,49 @@ describe("key index: merges", () => {
   });
 });
 
+describe("key index: the consistency check", () => {
+  for (const [damage, sql] of [
+    ["an entry missing", "DELETE FROM transaction_keys WHERE seq = (SELECT MIN(seq) FROM transaction_keys)"],
+    ["an entry with another key", "UPDATE transaction_keys SET key_time_first = key_time_first || '0' WHERE seq = (SELECT MAX(seq) FROM transaction_keys)"],
+    ["an entry too many", "INSERT INTO transaction_keys SELECT key_time_first, seq + 1000 FROM transaction_keys LIMIT 1"],
+    ["the merged sequence behind", "UPDATE meta SET value = CAST(value - 1 AS TEXT) WHERE name = 'keys_merged_through_seq'"],
+  ] as const) {
+    test(`finds ${damage}`, async () => {
+      const f = await fixture({ keyMergeKeysMax: 3 });
+      const holder = await cardholder(f.ledger);
+      for (let i = 0; i < 4; i++) await f.ledger.authorizeBatch([f.requests.make(holder.pan, { amount: 1 }), f.requests.make(holder.pan, { amount: 1 })]);
+      expect(await f.ledger.checkConsistency()).toMatchObject({ consistent: true, derivedMismatched: 0 });
+      await f.ledger.close();
+      const db = new Database(f.path);
+      db.run(sql);
+      db.close();
+      await f.open();
+      const report = await f.ledger.checkConsistency();
+      expect(report.consistent).toBe(false);
+      expect(report.derivedMismatched).toBeGreaterThan(0);
+    });
+  }
+});
+
 describe("keyTimeFirst", () => {
   const samples = ["01:12345678:123456:1126071245", "04:0:000001:0101000000", "plain", "", ":", "a:", ":b", "a::b", "x:y:z", "ü:ключ:键", "01:1:2:3:4"];
 
-  test("moves the part after the last colon to the front, as the SQL expression does", () => {
+  test("moves the part after the last colon to the front, as the SQL expression does; its SQL inverse undoes it", () => {
     expect(keyTimeFirst("01:12345678:123456:1126071245")).toBe("1126071245:01:12345678:123456");
     const db = new Database(":memory:");
     try {
-      const sql = db.query(`SELECT ${keyTimeFirstSql("?1")} AS rotated`);
-      for (const key of samples) expect({ key, rotated: (sql.get(key) as { rotated: string }).rotated }).toEqual({ key, rotated: keyTimeFirst(key) });
+      const sql = db.query(`SELECT ${keyTimeFirstSql("?1")} AS rotated, ${keyFromTimeFirstSql("?2")} AS back`);
+      for (const key of samples) {
+        const row = sql.get(key, keyTimeFirst(key)) as { rotated: string; back: string };
+        expect({ key, ...row }).toEqual({ key, rotated: keyTimeFirst(key), back: key });
+      }
     } finally {
       db.close();
     }
+  });
+
+  test("schema 2 builds transaction_keys with the same expression", () => {
+    expect(MIGRATIONS.find((migration) => migration.version === 2)!.sql.replace(/\s+/g, " ")).toContain(keyTimeFirstSql("key"));
   });
 
   test("never maps two keys to one", () => {

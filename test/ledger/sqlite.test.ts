@@ -41,3 +41,6 @@ export async function openSqliteHarness(options: HarnessOptions, extra: Partial<
 }
 
 ledgerCases("sqlite", (options) => openSqliteHarness(options));
+
+// The same cases with every key merged to disk before the next batch: each original is found in transaction_keys.
+ledgerCases("sqlite, keys merged before each batch", (options) => openSqliteHarness(options, { keyMergeKeysMax: 1 }));

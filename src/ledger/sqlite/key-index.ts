@@ -35,10 +35,19 @@ export function keyTimeFirst(key: string): string {
   return colon < 0 ? key : `${key.slice(colon + 1)}:${key.slice(0, colon)}`;
 }
 
-/** keyTimeFirst in SQL: rtrim(key, <the key's characters but ":">) is the key up to and with its last ":". */
+/**
+ * keyTimeFirst in SQL, as schema 2 builds transaction_keys from existing rows: rtrim(key, <the key's
+ * characters but ":">) is the key up to and with its last ":".
+ */
 export function keyTimeFirstSql(column: string): string {
   const head = `length(rtrim(${column}, replace(${column}, ':', '')))`;
   return `CASE WHEN instr(${column}, ':') = 0 THEN ${column} ELSE substr(${column}, ${head} + 1) || ':' || substr(${column}, 1, ${head} - 1) END`;
+}
+
+/** The inverse in SQL: the key again, from its stored form (the part before the first ":" goes back to the end). */
+export function keyFromTimeFirstSql(column: string): string {
+  const colon = `instr(${column}, ':')`;
+  return `CASE WHEN ${colon} = 0 THEN ${column} ELSE substr(${column}, ${colon} + 1) || ':' || substr(${column}, 1, ${colon} - 1) END`;
 }
 
 /**
@@ -152,21 +161,23 @@ export class KeyMerger {
 
 /**
  * Where the key index disagrees with the transactions it indexes: keyed rows up to the merged sequence
- * missing from transaction_keys, entries of transaction_keys beyond them, and keyed rows after it that the
- * recent keys do not know (or recent keys beyond them). A full scan, for checkConsistency.
+ * that transaction_keys does not name with their key, its entries that name no such row, and keyed rows
+ * after it that the recent keys do not know (or recent keys beyond them). A full scan, for checkConsistency.
  */
 export function keyIndexMismatched(ctx: SqliteContext): number {
   const db = ctx.db;
   const recent = ctx.state.recentKeys;
   const through = recent.mergedThroughSeq;
   const count = (sql: string, ...params: number[]) => (db.query(sql).get(...params) as { n: number }).n;
-  const missing = count(
-    `SELECT COUNT(*) AS n FROM transactions t WHERE t.seq <= ? AND t.key IS NOT NULL AND NOT EXISTS
-       (SELECT 1 FROM transaction_keys k WHERE k.key_time_first = ${keyTimeFirstSql("t.key")} AND k.seq = t.seq)`,
+  // The key is unique per (key, seq) entry and the rotation is a bijection: each row matches one entry at most.
+  const matched = count(
+    `SELECT COUNT(*) AS n FROM transaction_keys k JOIN transactions t ON t.seq = k.seq
+     WHERE t.seq <= ? AND t.key = ${keyFromTimeFirstSql("k.key_time_first")}`,
     through,
   );
   const keyed = count("SELECT COUNT(*) AS n FROM transactions WHERE seq <= ? AND key IS NOT NULL", through);
-  const extra = count("SELECT COUNT(*) AS n FROM transaction_keys") - (keyed - missing);
+  const missing = keyed - matched;
+  const extra = count("SELECT COUNT(*) AS n FROM transaction_keys") - matched;
   let recentMissing = 0;
   let recentKeyed = 0;
   for (const [key, seq] of db.query("SELECT key, seq FROM transactions WHERE seq > ? AND key IS NOT NULL").values(through) as Array<[string, number]>) {
