@@ -5,6 +5,7 @@ import { openDatabase } from "../../src/ledger/sqlite/database.ts";
 import { KeyMerger } from "../../src/ledger/sqlite/key-index.ts";
 import { openSqliteLedger } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { loadState } from "../../src/ledger/sqlite/state.ts";
+import { Writer } from "../../src/ledger/sqlite/writer.ts";
 import { CRASH_NOW_MS, crashBatch } from "./crash-workload.ts";
 
 /**
@@ -40,7 +41,7 @@ if (mode === "mid-merge") {
   const state = loadState(db, DEFAULT_CARD_LIMITS, CRASH_NOW_MS);
   db.run("PRAGMA cache_size = 10");
   db.run("BEGIN IMMEDIATE");
-  const merged = new KeyMerger(db).merge({ db, state } as unknown as SqliteContext);
+  const merged = new KeyMerger(db).merge({ db, state, writer: new Writer(db, state) } as unknown as SqliteContext);
   writeSync(1, JSON.stringify({ hanging: mode, merged, walBytes: statSync(`${path}-wal`).size }) + "\n");
 } else {
   writeSync(1, JSON.stringify({ hanging: mode }) + "\n");

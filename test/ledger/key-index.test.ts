@@ -150,7 +150,7 @@ describe("key index: a later message finds its original", () => {
 });
 
 describe("key index: merges", () => {
-  test("start when the recent keys reach their bound, before the next batch", async () => {
+  test("start when the recent keys reach their bound, in the next batch's transaction, ahead of it", async () => {
     const f = await fixture({ keyMergeKeysMax: 8 });
     const holder = await cardholder(f.ledger, { limits: { perDayCountMax: 1_000 } });
     const batch = () => Array.from({ length: 5 }, () => f.requests.make(holder.pan, { amount: 1 }));

@@ -134,8 +134,9 @@ const MERGE_ROWS_PER_STATEMENT = 256;
 
 /**
  * Writes the recent keys into transaction_keys, in key order, and advances the merged sequence — inside
- * the caller's transaction, outside any batch (every row is written by then). Sorted, the inserts walk the
- * B-tree from left to right; within the one transaction, each leaf is written once, at the commit.
+ * the caller's transaction, before anything else in it (every earlier row is written by then, and its
+ * key known). Sorted, the inserts walk the B-tree from left to right; within the one transaction, each
+ * leaf is written once, at the commit.
  */
 export class KeyMerger {
   private readonly insert: BulkInsert;
@@ -150,6 +151,7 @@ export class KeyMerger {
     const recent = state.recentKeys;
     const through = state.nextTxnSeq - 1;
     if (through === recent.mergedThroughSeq) return 0;
+    if (ctx.writer.queuedRows !== 0) throw new Error("assertion: keys are merged before a transaction queues rows");
     const entries = recent.sortedForMerge();
     for (const entry of entries) this.insert.push(entry.key, entry.seq);
     this.insert.flush();

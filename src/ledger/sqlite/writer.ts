@@ -48,6 +48,11 @@ export class Writer {
     this.state = state;
   }
 
+  /** Transaction rows queued and not yet written. */
+  get queuedRows(): number {
+    return this.newRows.length;
+  }
+
   nextTransactionSeq(): number {
     return this.state.nextTxnSeq++;
   }
