@@ -13,8 +13,12 @@ import type { SqliteContext } from "./context.ts";
  * - in memory, RecentKeys maps each key of a transaction after it to its sequence(s). It is rebuilt at
  *   start-up (and after any failed transaction) from the tail of the transactions table.
  * A lookup consults both. Every so often — KEY_MERGE_KEYS_MAX recent keys, or KEY_MERGE_INTERVAL_MS after
- * the oldest of them — one transaction copies the tail's keys into transaction_keys, sorted, and advances
- * the sequence in meta; a crash before its commit leaves both as they were.
+ * the oldest of them — one transaction (the next batch's, ahead of its work; or expiry's) writes the recent
+ * keys into transaction_keys, sorted, and advances the sequence in meta; a crash before its commit leaves
+ * both as they were, and start-up finds the same keys in the tail again.
+ *
+ * Bounds: at most KEY_MERGE_KEYS_MAX - 1 + BATCH_REQUESTS_MAX keys wait in memory (a few MB), and a merge
+ * of 16,384 keys costs about 10-20 ms on the batch that carries it (sort, insert, a larger commit).
  *
  * transaction_keys stores each key with its last part (DE 7, the transmission time, MMDDhhmmss) moved to
  * the front. Keys that arrive together then sort together: a merge appends near the end of the B-tree,
