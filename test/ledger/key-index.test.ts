@@ -128,6 +128,17 @@ describe("key index: a later message finds its original", () => {
     expect((await f.ledger.checkConsistency()).consistent).toBe(true);
   });
 
+  test("a batch whose keys name more records than one query reads (some merged, some recent) replays them all", async () => {
+    const f = await fixture({ keyMergeKeysMax: 100 });
+    const holder = await cardholder(f.ledger, { funds: 1_000_000, limits: { perDayCountMax: 1_000 } });
+    const originals = Array.from({ length: 150 }, () => f.requests.make(holder.pan, { amount: 7 }));
+    const first = [...(await f.ledger.authorizeBatch(originals.slice(0, 100))), ...(await f.ledger.authorizeBatch(originals.slice(100)))];
+    expect(f.ledger.keyIndexStats()).toMatchObject({ merges: 1, mergedKeys: 100, recentKeys: 50 });
+    const again = await f.ledger.authorizeBatch(originals.map((original) => f.requests.again(original, { mti: 101 })));
+    expect(again.map((d) => [d.approvalCode, d.replayed])).toEqual(first.map((d) => [d.approvalCode, true]));
+    expect(await balances(f.ledger, holder.userId)).toMatchObject({ heldAmount: 150 * 7 });
+  });
+
   test("at any age: weeks and many merges later, past the hold timeout, the original is still found", async () => {
     const f = await fixture({ keyMergeKeysMax: 16 });
     const holder = await cardholder(f.ledger, { funds: 1_000_000, limits: { perDayCountMax: 1_000 } });

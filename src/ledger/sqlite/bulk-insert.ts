@@ -2,9 +2,9 @@ import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 
 /**
  * Rows gathered during a transaction and written with multi-row INSERT statements: one statement per
- * `rowsPerStatement` rows (ROWS_PER_STATEMENT unless told), and one exact-size statement for the rest. Each
- * statement is prepared the first time its size is needed and kept, so at most that many exist per table. Values go
- * into one preallocated array, written in place, so a row costs no allocation of its own.
+ * `rowsPerStatement` rows (ROWS_PER_STATEMENT unless told), and one exact-size statement for the rest.
+ * Each statement is prepared the first time its size is needed and kept, so at most that many exist per
+ * table. Values go into one preallocated array, written in place, so a row costs no allocation of its own.
  */
 export const ROWS_PER_STATEMENT = 64;
 

@@ -163,20 +163,20 @@ export class RecordReader {
     if (seqs.length === 0) return;
     seqs.sort((a, b) => a - b);
     const chunk = this.chunk;
-    let last = 0;
     let filled = 0;
-    for (let i = 0; i <= seqs.length; i++) {
-      const seq = seqs[i];
-      if (seq !== undefined) {
-        if (seq === last) continue; // a key named twice in the batch
-        last = seq;
-        chunk[filled++] = seq;
-      }
-      if (filled === SEQS_PER_QUERY || (seq === undefined && filled > 0)) {
-        chunk.fill(null, filled);
+    let last = 0;
+    for (const seq of seqs) {
+      if (seq === last) continue; // a key named twice in the batch (as a key and as an original)
+      last = seq;
+      chunk[filled++] = seq;
+      if (filled === SEQS_PER_QUERY) {
         this.readRows(into);
         filled = 0;
       }
+    }
+    if (filled > 0) {
+      chunk.fill(null, filled);
+      this.readRows(into);
     }
   }
 
