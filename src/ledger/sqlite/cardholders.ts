@@ -4,7 +4,7 @@ import { isoTime, newId } from "../ids.ts";
 import { LedgerError, TERMINAL_CARD_STATUSES, type AccountBalances, type Card, type CardLimits, type CardStatus, type User } from "../ledger.ts";
 import { isPan, panDisplay } from "../pan-vault.ts";
 import type { SqliteContext } from "./context.ts";
-import type { AccountKind, AccountState, CardState } from "./state.ts";
+import type { AccountKind, AccountState, CardState } from "../batch/state.ts";
 
 /**
  * Users, their accounts and cards: the API side of the ledger. Each function runs inside the ledger's

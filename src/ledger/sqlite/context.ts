@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { CardLimits } from "../ledger.ts";
 import type { PanVault } from "../pan-vault.ts";
-import type { LedgerState } from "./state.ts";
+import type { LedgerState } from "../batch/state.ts";
 import type { Writer } from "./writer.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { setMeta } from "./checkpoint.ts";
 import type { SqliteContext } from "./context.ts";
-import { TRANSACTION_COLUMNS, rowFromColumns, type TransactionRow } from "./records.ts";
+import { TRANSACTION_COLUMNS, rowFromColumns, type TransactionRow } from "../batch/records.ts";
 import { plainRow } from "./topups.ts";
 
 /**

@@ -13,7 +13,7 @@ import {
   type OutboxEvent,
 } from "../ledger.ts";
 import { createPanVault } from "../pan-vault.ts";
-import { Authorizer } from "./authorizer.ts";
+import { Authorizer } from "../batch/authorizer.ts";
 import * as cardholders from "./cardholders.ts";
 import { CHECKPOINT_TRANSACTIONS_DEFAULT, writeCheckpoint } from "./checkpoint.ts";
 import { checkConsistency } from "./consistency.ts";
@@ -22,8 +22,8 @@ import { openDatabase } from "./database.ts";
 import { expireHoldsChunk, forgetEarlyReversals } from "./expiry.ts";
 import { listTransactions } from "./history.ts";
 import * as outbox from "./outbox.ts";
-import { RecordReader } from "./records.ts";
-import { loadState } from "./state.ts";
+import { loadState } from "./load-state.ts";
+import { RecordReader } from "./record-reader.ts";
 import { topUp } from "./topups.ts";
 import { Writer } from "./writer.ts";
 

@@ -3,7 +3,7 @@ import { LedgerError, type TopUp } from "../ledger.ts";
 import { MINOR_AMOUNT_MAX, isPositiveMinor } from "../money.ts";
 import { checkCurrency, requireUser } from "./cardholders.ts";
 import type { SqliteContext } from "./context.ts";
-import type { TransactionRow } from "./records.ts";
+import type { TransactionRow } from "../batch/records.ts";
 
 /**
  * Top-ups: money in from the program's funding account. Idempotent per user and Idempotency-Key: the same

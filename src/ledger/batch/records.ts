@@ -1,10 +1,10 @@
-import type { Database, Statement } from "bun:sqlite";
 import type { ResponseCode, TransactionKind } from "../ledger.ts";
 
 /**
- * Rows of the transactions table as the ledger handles them in memory during a transaction: new rows are
+ * Rows of the transactions table as a ledger handles them in memory during a transaction: new rows are
  * kept as objects until the transaction writes them (a later request in the same batch may still change
- * them), stored rows read back for a key are changed in place and written back as UPDATEs.
+ * them), stored rows read back for a key are changed in place and written back as UPDATEs. Both ledgers
+ * store the same columns.
  */
 export type TransactionStatus = "approved" | "declined" | "reversed" | "partially_reversed" | "expired" | "posted";
 export type HoldState = "pending" | "posted" | "voided" | "expired";
@@ -135,26 +135,7 @@ export class RecordsByKey {
   }
 }
 
-const KEYS_PER_QUERY = 64;
-
-/** Reads every stored network record for a set of keys, in a few IN (…) queries. */
-export class RecordReader {
-  private readonly byKeys: Statement;
-
-  constructor(db: Database) {
-    const placeholders = Array.from({ length: KEYS_PER_QUERY }, () => "?").join(", ");
-    this.byKeys = db.prepare(`SELECT * FROM transactions WHERE key IN (${placeholders})`);
-  }
-
-  read(keys: readonly string[], into: RecordsByKey): void {
-    const chunk = new Array<string | null>(KEYS_PER_QUERY);
-    for (let start = 0; start < keys.length; start += KEYS_PER_QUERY) {
-      for (let i = 0; i < KEYS_PER_QUERY; i++) chunk[i] = keys[start + i] ?? null;
-      for (const source of this.byKeys.all(...chunk) as Array<Record<string, unknown>>) {
-        const record = rowFromColumns<TransactionRow>(source, TRANSACTION_COLUMNS) as NetworkRecord;
-        record.stored = true;
-        if (!into.recordsOf(record.key).some((known) => known.seq === record.seq)) into.add(record);
-      }
-    }
-  }
+/** Where a batch's stored records come from: the ledger reads them for the batch's keys into `into`. */
+export interface RecordSource {
+  read(keys: readonly string[], into: RecordsByKey): void;
 }
