@@ -139,3 +139,53 @@ export class RecordsByKey {
 export interface RecordSource {
   read(keys: readonly string[], into: RecordsByKey): void;
 }
+
+/** A transaction row that is not a network request (top-up, expiry). */
+export function plainRow(
+  seq: number,
+  kind: "topup" | "expiry",
+  accountSeq: number,
+  amount: number,
+  currency: number,
+  nowMs: number,
+): TransactionRow {
+  return {
+    seq,
+    kind,
+    mti: null,
+    key: null,
+    cardSeq: null,
+    accountSeq,
+    prevSeq: null,
+    requestAmount: null,
+    requestCurrency: null,
+    billingAmount: null,
+    billingCurrency: null,
+    amount,
+    approvedAmount: amount,
+    accountCurrency: currency,
+    responseCode: null,
+    approvalCode: null,
+    availableBalance: null,
+    status: "posted",
+    reason: null,
+    networkResponseCode: null,
+    networkApprovalCode: null,
+    originalKey: null,
+    replacementAmount: null,
+    relatedSeq: null,
+    reversedAmount: 0,
+    holdAmount: null,
+    holdState: null,
+    holdResolvedAtMs: null,
+    usageDay: null,
+    processingCode: null,
+    retrievalReference: null,
+    merchantCategory: null,
+    terminalId: null,
+    merchantId: null,
+    merchantNameLocation: null,
+    receivedAtMs: null,
+    createdAtMs: nowMs,
+  };
+}

@@ -12,7 +12,9 @@ import {
   type Ledger,
   type OutboxEvent,
 } from "../ledger.ts";
+import { checkNewCard } from "../input-checks.ts";
 import { createPanVault } from "../pan-vault.ts";
+import { balancesOf, cardOf, sealPan, userOf } from "../views.ts";
 import { Authorizer } from "../batch/authorizer.ts";
 import * as cardholders from "./cardholders.ts";
 import { CHECKPOINT_TRANSACTIONS_DEFAULT, writeCheckpoint } from "./checkpoint.ts";
@@ -130,22 +132,22 @@ export class SqliteLedger implements Ledger {
   async getUser(userId: string) {
     this.assertUsable();
     const found = cardholders.findUser(this.ctx, userId);
-    return found === null ? null : { user: cardholders.userOf(found.row), balances: cardholders.balancesOf(found.account) };
+    return found === null ? null : { user: userOf(found.row), balances: balancesOf(found.account) };
   }
 
   async issueCard(userId: string, input: { pan: string; expiry: string; limits?: Partial<CardLimits> }): Promise<Card> {
     this.assertUsable();
-    const limits = cardholders.checkNewCard(input);
+    const limits = checkNewCard(input);
     const sealed = await this.ctx.vault.seal(input.pan);
     // After the await: the user or the PAN may have changed meanwhile; issueCard checks both inside the transaction.
-    const pan = cardholders.sealPan(input.pan, this.ctx.vault.index(input.pan), sealed);
+    const pan = sealPan(input.pan, this.ctx.vault.index(input.pan), sealed);
     return this.write(() => cardholders.issueCard(this.ctx, userId, { expiry: input.expiry, limits }, pan));
   }
 
   async getCard(cardId: string): Promise<Card | null> {
     this.assertUsable();
     const card = this.ctx.state.cardsById.get(cardId);
-    return card === undefined ? null : cardholders.cardOf(card, cardholders.userIdOf(this.ctx, card.userSeq));
+    return card === undefined ? null : cardOf(card, cardholders.userIdOf(this.ctx, card.userSeq));
   }
 
   async updateCard(cardId: string, patch: { status?: CardStatus; limits?: Partial<CardLimits> }): Promise<Card> {
