@@ -117,6 +117,21 @@ export const CONFIG_KEYS = {
     group: "ledger",
   },
   sqliteBusyTimeoutMs: { schema: positiveMs(0, 600_000, 5000), help: "SQLite busy_timeout", group: "ledger" },
+  postgresPoolMax: {
+    schema: int(2, 512, 8),
+    help: "PostgreSQL: connections this instance opens at most; each batch in flight holds one until it commits",
+    group: "ledger",
+  },
+  postgresConnectTimeoutMs: {
+    schema: positiveMs(100, 120_000, 3000),
+    help: "PostgreSQL: bound on opening one connection; an unreachable database fails start-up within it",
+    group: "ledger",
+  },
+  postgresStatementTimeoutMs: {
+    schema: positiveMs(100, 600_000, 3000),
+    help: "PostgreSQL: bound on one statement (server) and on one ledger transaction (client); past it the batch is answered 91",
+    group: "ledger",
+  },
   holdTimeoutSeconds: {
     schema: int(60, 90 * 86_400, 7 * 86_400),
     help: "an authorization hold not cleared or reversed within this is released",
@@ -201,6 +216,11 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 export type Config = { [K in ConfigKey]: z.output<(typeof CONFIG_KEYS)[K]["schema"]> };
+
+/** `db` names the shared PostgreSQL ledger (else it is a SQLite file path). */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
 
 export function envName(key: string): string {
   return "SEKISHO_" + key.replace(/([A-Z])/g, "_$1").toUpperCase();
@@ -299,6 +319,12 @@ function checkBounds(config: Config): void {
   }
   if (config.webhookUrl !== undefined && config.webhookSecret === undefined) {
     fail("SEKISHO_WEBHOOK_URL is set but SEKISHO_WEBHOOK_SECRET is not: webhooks are always signed");
+  }
+  if (isPostgresUrl(config.db) && config.postgresPoolMax < config.authTasks + 2) {
+    fail(
+      `postgresPoolMax (${config.postgresPoolMax}) must be at least authTasks + 2 (${config.authTasks + 2}): ` +
+        "one connection per authorization task, and room for the API, the notifier and hold expiry",
+    );
   }
   if (config.requestDeadlineMs >= config.drainDeadlineMs) {
     fail(`requestDeadlineMs (${config.requestDeadlineMs}) must be below drainDeadlineMs (${config.drainDeadlineMs})`);

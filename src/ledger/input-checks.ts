@@ -1,4 +1,5 @@
 import { isExpiry } from "../authorize/checks.ts";
+import { maskText } from "../ops/mask.ts";
 import { validateLimits } from "./card-limits.ts";
 import { LedgerError, TERMINAL_CARD_STATUSES, type CardLimits, type CardStatus } from "./ledger.ts";
 import { isPositiveMinor } from "./money.ts";
@@ -49,4 +50,22 @@ export function checkTopUp(input: { amount: number; idempotencyKey: string; fing
     throw new LedgerError("invalid_input", `idempotency key must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
   }
   if (typeof input.fingerprint !== "string") throw new LedgerError("invalid_input", "fingerprint must be text");
+}
+
+export const CLAIM_LIMIT_MAX = 1000;
+export const LEASE_MS_MAX = 3_600_000;
+/** Outbox rows looked at per claim: bounds the work when a few accounts hold a long backlog. */
+export const CLAIM_SCAN_ROWS_MAX = 4096;
+const ERROR_TEXT_MAX = 500;
+
+export function checkClaim(input: { limit: number; leaseMs: number; owner: string }): void {
+  const { limit, leaseMs, owner } = input;
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= CLAIM_LIMIT_MAX)) throw new LedgerError("invalid_input", "claim limit out of range");
+  if (!(Number.isInteger(leaseMs) && leaseMs >= 1 && leaseMs <= LEASE_MS_MAX)) throw new LedgerError("invalid_input", "lease out of range");
+  if (typeof owner !== "string" || owner.length === 0) throw new LedgerError("invalid_input", "owner must be named");
+}
+
+/** A failed delivery's error as stored with the event: masked, bounded. */
+export function deliveryErrorText(error: string): string {
+  return maskText(String(error)).slice(0, ERROR_TEXT_MAX);
 }

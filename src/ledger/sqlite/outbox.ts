@@ -1,5 +1,5 @@
-import { maskText } from "../../ops/mask.ts";
 import { sequenceOf } from "../ids.ts";
+import { checkClaim, CLAIM_SCAN_ROWS_MAX, deliveryErrorText } from "../input-checks.ts";
 import { LedgerError, type OutboxEvent } from "../ledger.ts";
 import { EVENT_SELECT, eventOf, type EventRow } from "../views.ts";
 import type { SqliteContext } from "./context.ts";
@@ -12,17 +12,10 @@ import type { SqliteContext } from "./context.ts";
  * Event data is assembled when claimed from the immutable columns of the transaction behind it, and
  * carries masked PANs only.
  */
-export const CLAIM_LIMIT_MAX = 1000;
-export const LEASE_MS_MAX = 3_600_000;
-/** Rows looked at per claim: bounds the work when a few accounts hold a long backlog. */
-export const CLAIM_SCAN_ROWS_MAX = 4096;
-const ERROR_TEXT_MAX = 500;
 
 export function claimOutbox(ctx: SqliteContext, input: { limit: number; leaseMs: number; owner: string; nowMs: number }): OutboxEvent[] {
+  checkClaim(input);
   const { limit, leaseMs, owner, nowMs } = input;
-  if (!(Number.isInteger(limit) && limit >= 1 && limit <= CLAIM_LIMIT_MAX)) throw new LedgerError("invalid_input", "claim limit out of range");
-  if (!(Number.isInteger(leaseMs) && leaseMs >= 1 && leaseMs <= LEASE_MS_MAX)) throw new LedgerError("invalid_input", "lease out of range");
-  if (typeof owner !== "string" || owner.length === 0) throw new LedgerError("invalid_input", "owner must be named");
   const head = ctx.db
     .query("SELECT seq, account_seq, lease_until_ms, next_attempt_at_ms FROM outbox ORDER BY seq LIMIT ?")
     .values(CLAIM_SCAN_ROWS_MAX) as Array<[number, number, number | null, number]>;
@@ -57,7 +50,7 @@ export function retryOutbox(ctx: SqliteContext, eventId: string, owner: string, 
   const seq = leasedRow(ctx, eventId, owner);
   ctx.db
     .query("UPDATE outbox SET lease_owner = NULL, lease_until_ms = NULL, next_attempt_at_ms = ?, last_error = ? WHERE seq = ?")
-    .run(Math.trunc(nextAttemptAtMs), maskText(String(error)).slice(0, ERROR_TEXT_MAX), seq);
+    .run(Math.trunc(nextAttemptAtMs), deliveryErrorText(error), seq);
 }
 
 export function outboxBacklog(ctx: SqliteContext): number {
