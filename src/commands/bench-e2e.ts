@@ -1,4 +1,4 @@
-import { endToEndFromFlags, END_TO_END_FLAGS, END_TO_END_FLAGS_HELP } from "../demo/flags.ts";
+import { endToEndFromFlags, END_TO_END_FLAGS, END_TO_END_FLAGS_HELP } from "./end-to-end-flags.ts";
 import { runEndToEnd, type EndToEndReport } from "../demo/end-to-end.ts";
 import { formatSummary } from "../sim/report-text.ts";
 import { parseFlags } from "./cli.ts";

@@ -1,5 +1,5 @@
 import { isProfileName, PROFILE_NAMES, type ProfileName } from "../iso8583/profiles/index.ts";
-import { UsageError } from "../commands/cli.ts";
+import { UsageError } from "./cli.ts";
 
 /** Flags the demo and the end-to-end benchmark share, checked before anything starts. */
 export const END_TO_END_FLAGS = {
