@@ -7,10 +7,11 @@ import { ConfigError } from "./config.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { encodeCommand } from "./commands/encode.ts";
 import { healthCommand } from "./commands/health.ts";
+import { demoCommand } from "./commands/demo.ts";
 import { runCommand } from "./commands/run.ts";
 import { simCommand } from "./commands/sim.ts";
 
-const COMMANDS: readonly Command[] = [runCommand, simCommand, decodeCommand, encodeCommand, benchCommand, configCommand, healthCommand];
+const COMMANDS: readonly Command[] = [runCommand, simCommand, demoCommand, decodeCommand, encodeCommand, benchCommand, configCommand, healthCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -98,12 +98,15 @@ export function startSimulation(options: SimOptions): SimHandle {
     resolveListening({ hostname: config.hostname, port: listener.port });
     let settled = false; // ends the wait for links when the cards fail
     try {
+      // Cards seeded through the Processor API wait for the links: a processor that signed on serves its API.
+      const seedsThroughApi = !Array.isArray(options.cards);
+      if (seedsThroughApi) await waitForLinks(simulator, config, () => stopped);
       const [book] = await Promise.all([
         loadCards(options, config.seed).catch((error) => {
           settled = true;
           throw error;
         }),
-        waitForLinks(simulator, config, () => stopped || settled),
+        seedsThroughApi ? Promise.resolve() : waitForLinks(simulator, config, () => stopped || settled),
       ]);
       if (stopped) throw new SimError("stopped", "stopped before traffic began");
       try {
