@@ -7,7 +7,7 @@ import { UsageError, type Command } from "./cli.ts";
 const TARGETS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   e2e: { summary: "processor + simulator on loopback: throughput, latency, consistency (the default)", run: runBenchE2e },
   codec: { summary: "in-process codec timing on a typical 0100 and its 0110", run: runBenchCodec },
-  ledger: { summary: "authorizations/s through the SQLite ledger alone (batch 256, synchronous=full)", run: runBenchLedger },
+  ledger: { summary: "authorizations/s through the ledger alone: SQLite, or PostgreSQL with --db (and --instances N)", run: runBenchLedger },
 };
 
 export const benchCommand: Command = {
