@@ -60,12 +60,14 @@ function checkSecrets(config: Config): void {
 /** Starts everything, waits for SIGTERM/SIGINT, shuts down in order; resolves with the exit code. */
 export async function runProcessor(config: Config, logger: Logger): Promise<number> {
   const registry = new MetricsRegistry();
+  // A PostgreSQL URL may carry a password: never in a log line or an error.
+  const shownDb = config.db.replace(/\/\/[^@/]*@/, "//***@");
   let ledger: Ledger;
   try {
     ledger = await openLedger(config);
   } catch (error) {
-    logger.error("ledger.open_failed", { db: config.db, error });
-    throw new CommandError(`cannot open the ledger (${config.db}): ${(error as Error).message}`, RUN_EXIT.startFailed);
+    logger.error("ledger.open_failed", { db: shownDb, error });
+    throw new CommandError(`cannot open the ledger (${shownDb}): ${(error as Error).message}`, RUN_EXIT.startFailed);
   }
   const profile = loadProfile(config.profile);
   const processor = new Processor({
@@ -165,7 +167,7 @@ export async function runProcessor(config: Config, logger: Logger): Promise<numb
     network: config.network,
     links: config.links,
     api: api.url,
-    db: config.db.replace(/\/\/[^@/]*@/, "//***@"),
+    db: shownDb,
     webhooks: notifier !== null,
   });
 

@@ -63,7 +63,7 @@ const cryptoRandomBytes: RandomBytes = (buffer) => {
 export async function openPostgresLedger(options: PostgresLedgerOptions): Promise<PostgresLedger> {
   const vault = await createPanVault(options.panKeyHex);
   const pool = createPool(options);
-  const where = redactUrl(options.url);
+  const where = serverOf(options.url);
   try {
     await bounded(`connect to ${where}`, options.connectTimeoutMs + options.statementTimeoutMs, pool`SELECT 1`);
     await migrate(pool);
@@ -84,9 +84,21 @@ export async function openPostgresLedger(options: PostgresLedgerOptions): Promis
     return new PostgresLedger(ctx, options.randomBytes ?? cryptoRandomBytes);
   } catch (error) {
     await pool.close({ timeout: 0 }).catch(() => {});
-    const reported = ledgerErrorOf(error, `open ${where}`);
-    if (reported instanceof LedgerError) throw reported;
-    throw new LedgerError("unavailable", `cannot open the PostgreSQL ledger at ${where}: ${(error as Error).message}`, { cause: error });
+    if (error instanceof LedgerError && error.message.startsWith("SEKISHO_PAN_KEY")) throw error;
+    const cause = error instanceof LedgerError && error.cause !== undefined ? error.cause : error;
+    const { message, errno, code } = (cause ?? {}) as { message?: string; errno?: string; code?: string };
+    const reason = `${message ?? String(cause)}${errno === undefined && code !== undefined ? ` (${code})` : ""}`;
+    throw new LedgerError("unavailable", `PostgreSQL at ${where} cannot be used: ${reason}`, { cause: error });
+  }
+}
+
+/** host:port/database of a URL: where the ledger is, without user or password. */
+function serverOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
+  } catch {
+    return redactUrl(url);
   }
 }
 
