@@ -20,7 +20,8 @@ export const END_TO_END_FLAGS_HELP = `  --duration S      seconds of load (defau
   --users N         users, each with a card and a top-up, created through the Processor API (default 2000)
   --window N        requests in flight per link (default %WINDOW%)
   --seed N          replay the simulator's traffic
-  --db URL          a PostgreSQL database shared by the processors (default: a fresh temporary SQLite file)
+  --db URL          a PostgreSQL server: the processors share a throwaway database created on it (the
+                    user needs CREATEDB; dropped afterwards). Default: a fresh temporary SQLite file
   --instances N     processors sharing that database (default 1; more than 1 needs --db postgres://…)`;
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {

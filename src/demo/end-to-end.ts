@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createThrowawayDatabase } from "../bench/throwaway-database.ts";
 import type { ProfileName } from "../iso8583/profiles/index.ts";
 import type { ConsistencyReport } from "../ledger/ledger.ts";
 import { isPostgresUrl, openLedger } from "../ledger/open.ts";
@@ -25,7 +26,7 @@ export interface EndToEndOptions {
   users: number;
   windowMax: number;
   seed?: number;
-  /** A PostgreSQL URL shared by the instances; default: a temporary SQLite file (one instance only). */
+  /** A PostgreSQL server (URL) on which the instances share a throwaway database; default: a temporary SQLite file (one instance only). */
   db?: string;
   /** Extra `sekisho run` flags (e.g. --batch-size-max). */
   processorArgs?: readonly string[];
@@ -59,8 +60,15 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRep
   if (!postgres && options.instances > 1) {
     throw new EndToEndError("several instances need a shared PostgreSQL database (--db postgres://…)");
   }
+  // A run's ledger is always fresh: on a PostgreSQL server, a throwaway database of its own (its PAN key
+  // is the run's, so a database from an earlier run could not be opened anyway).
+  const throwaway = postgres
+    ? await createThrowawayDatabase(options.db!, "sekisho_e2e").catch((error: Error) => {
+        throw new EndToEndError(`cannot create a database for the run on ${options.db!.replace(/\/\/[^@/]*@/, "//***@")}: ${error.message}`);
+      })
+    : null;
   const dir = mkdtempSync(join(tmpdir(), "sekisho-demo-"));
-  const db = options.db ?? join(dir, "ledger.db");
+  const db = throwaway?.url ?? options.db ?? join(dir, "ledger.db");
   const token = `demo-${randomHex(16)}`;
   const panKey = randomHex(32);
   const apiPorts = Array.from({ length: options.instances }, () => freePort());
@@ -124,6 +132,7 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRep
   } finally {
     for (const processor of processors) processor.kill();
     rmSync(dir, { recursive: true, force: true });
+    await throwaway?.drop();
   }
 }
 
