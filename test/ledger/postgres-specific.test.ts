@@ -279,6 +279,10 @@ describe("PostgreSQL ledger: the database going away", () => {
     const stalled = await attempt();
     expect(stalled.outcome).toBe("unavailable");
     expect(stalled.ms).toBeLessThan(1500);
+    // A plain read too: bounded, and its stuck connection closed rather than handed to the next caller.
+    const readStarted = performance.now();
+    await expect(ledger.getUser(holder.userId)).rejects.toMatchObject({ code: "unavailable" });
+    expect(performance.now() - readStarted).toBeLessThan(1500);
     proxy.up();
     expect((await attempt()).outcome).toBe("00");
     expect(await balances(ledger, holder.userId)).toMatchObject({ heldAmount: 20 });

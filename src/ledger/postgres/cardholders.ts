@@ -6,7 +6,7 @@ import { balancesOf, cardEventData, cardOf, userOf, type SealedPan } from "../vi
 import type { PostgresContext } from "./context.ts";
 import { int } from "./rows.ts";
 import { ACCOUNT_SELECT, accountStateOf, CARD_SELECT, cardStateOf, type Row } from "./state-rows.ts";
-import { bounded, type Session } from "./transaction.ts";
+import type { Session } from "./transaction.ts";
 
 /**
  * Users, their accounts and cards: the API side of the ledger. A change to a card takes its account's
@@ -41,12 +41,10 @@ export async function createUser(
 }
 
 export async function getUser(ctx: PostgresContext, userId: string): Promise<{ user: User; balances: AccountBalances } | null> {
-  const rows = await bounded(
+  const rows = await ctx.transactions.statement(
     "read user",
-    ctx.statementTimeoutMs,
-    ctx.pool<Row[]>`SELECT u.seq AS user_seq_, u.id AS user_id, u.external_id, u.name, u.created_at_ms AS user_created_at_ms, ${ctx.pool.unsafe(
-      accountColumns("a"),
-    )} FROM users u JOIN accounts a ON a.user_seq = u.seq WHERE u.id = ${userId}`,
+    (sql) => sql<Row[]>`SELECT u.seq AS user_seq_, u.id AS user_id, u.external_id, u.name, u.created_at_ms AS user_created_at_ms,
+      ${sql.unsafe(accountColumns("a"))} FROM users u JOIN accounts a ON a.user_seq = u.seq WHERE u.id = ${userId}`,
   );
   const row = rows[0];
   if (row === undefined) return null;
@@ -97,10 +95,9 @@ export async function issueCard(
 }
 
 export async function getCard(ctx: PostgresContext, cardId: string): Promise<Card | null> {
-  const rows = await bounded(
+  const rows = await ctx.transactions.statement(
     "read card",
-    ctx.statementTimeoutMs,
-    ctx.pool<Row[]>`SELECT ${ctx.pool.unsafe(cardColumns("c"))}, u.id AS user_id FROM cards c JOIN users u ON u.seq = c.user_seq WHERE c.id = ${cardId}`,
+    (sql) => sql<Row[]>`SELECT ${sql.unsafe(cardColumns("c"))}, u.id AS user_id FROM cards c JOIN users u ON u.seq = c.user_seq WHERE c.id = ${cardId}`,
   );
   const row = rows[0];
   return row === undefined ? null : cardOf(cardStateOf(row, ctx.limitDefaults), row.user_id as string);

@@ -4,7 +4,6 @@ import type { PostgresContext } from "./context.ts";
 import { int, TRANSACTION_SELECT, transactionRowOf } from "./rows.ts";
 import { ACCOUNT_SELECT, stateOf, type Row } from "./state-rows.ts";
 import { ensureSystemAccounts } from "./system-accounts.ts";
-import { bounded } from "./transaction.ts";
 import { PostgresWriter } from "./writer.ts";
 
 /**
@@ -21,17 +20,16 @@ export async function expireHolds(ctx: PostgresContext, nowMs: number): Promise<
   const cutoffMs = nowMs - ctx.holdTimeoutMs;
   let expired = 0;
   for (;;) {
-    const due = await bounded(
+    const due = await ctx.transactions.statement(
       "find expired holds",
-      ctx.statementTimeoutMs,
-      ctx.pool<Row[]>`SELECT seq, account_seq FROM transactions WHERE hold_state = 'pending' AND created_at_ms <= ${cutoffMs}
+      (sql) => sql<Row[]>`SELECT seq, account_seq FROM transactions WHERE hold_state = 'pending' AND created_at_ms <= ${cutoffMs}
         ORDER BY created_at_ms LIMIT ${EXPIRY_ROWS_PER_CHUNK}`,
     );
     if (due.length === 0) break;
     expired += await expireChunk(ctx, due, cutoffMs, nowMs);
     if (due.length < EXPIRY_ROWS_PER_CHUNK) break;
   }
-  await bounded("forget early reversals", ctx.statementTimeoutMs, ctx.pool`DELETE FROM early_reversals WHERE created_at_ms <= ${cutoffMs}`);
+  await ctx.transactions.statement("forget early reversals", (sql) => sql`DELETE FROM early_reversals WHERE created_at_ms <= ${cutoffMs}`);
   return expired;
 }
 

@@ -4,7 +4,6 @@ import { checkPageLimit, HISTORY_COLUMNS, historyRecordOf, type HistoryRow } fro
 import type { PostgresContext } from "./context.ts";
 import { int, intOrNull } from "./rows.ts";
 import type { Row } from "./state-rows.ts";
-import { bounded } from "./transaction.ts";
 
 /**
  * An account's history, newest first: the chain of prev_seq from the account's newest row (or from the
@@ -17,25 +16,23 @@ export async function listTransactions(
   page: { limit: number; cursor?: string | null },
 ): Promise<{ items: TransactionRecord[]; nextCursor: string | null }> {
   checkPageLimit(page.limit);
-  const [account] = await bounded(
+  const [account] = await ctx.transactions.statement(
     "read history",
-    ctx.statementTimeoutMs,
-    ctx.pool<Row[]>`SELECT a.seq, a.history_head_seq FROM users u JOIN accounts a ON a.user_seq = u.seq WHERE u.id = ${userId}`,
+    (sql) => sql<Row[]>`SELECT a.seq, a.history_head_seq FROM users u JOIN accounts a ON a.user_seq = u.seq WHERE u.id = ${userId}`,
   );
   if (account === undefined) throw new LedgerError("not_found", "no such user");
   const accountSeq = int(account.seq);
   const start = page.cursor ? decodeCursor(page.cursor) : intOrNull(account.history_head_seq);
   if (start === null) return { items: [], nextCursor: null };
-  const rows = await bounded(
+  const rows = await ctx.transactions.statement(
     "read history",
-    ctx.statementTimeoutMs,
-    ctx.pool<Row[]>`WITH RECURSIVE chain (seq, depth) AS (
+    (sql) => sql<Row[]>`WITH RECURSIVE chain (seq, depth) AS (
         SELECT seq, 1 FROM transactions WHERE seq = ${start}
         UNION ALL
         SELECT t.prev_seq, chain.depth + 1 FROM chain JOIN transactions t ON t.seq = chain.seq
         WHERE t.prev_seq IS NOT NULL AND chain.depth < ${page.limit}
       )
-      SELECT ${ctx.pool.unsafe(HISTORY_COLUMNS)} FROM chain JOIN transactions t ON t.seq = chain.seq
+      SELECT ${sql.unsafe(HISTORY_COLUMNS)} FROM chain JOIN transactions t ON t.seq = chain.seq
       LEFT JOIN cards c ON c.seq = t.card_seq ORDER BY chain.depth`,
   );
   const items: TransactionRecord[] = [];

@@ -1,3 +1,4 @@
+import type { ReservedSQL } from "bun";
 import { sequenceOf } from "../ids.ts";
 import { checkClaim, CLAIM_SCAN_ROWS_MAX, deliveryErrorText } from "../input-checks.ts";
 import { LedgerError, type OutboxEvent } from "../ledger.ts";
@@ -5,7 +6,6 @@ import { EVENT_SELECT, eventOf, type EventRow } from "../views.ts";
 import type { PostgresContext } from "./context.ts";
 import { int, intOrNull } from "./rows.ts";
 import type { Row } from "./state-rows.ts";
-import { bounded } from "./transaction.ts";
 
 /**
  * The outbox, shared by every instance's notifier. A claim looks at the head of the queue (its oldest
@@ -36,43 +36,40 @@ const CLAIM = `WITH head AS (
 export async function claimOutbox(ctx: PostgresContext, input: { limit: number; leaseMs: number; owner: string; nowMs: number }): Promise<OutboxEvent[]> {
   checkClaim(input);
   const { limit, leaseMs, owner, nowMs } = input;
-  const claimed = await bounded("claim events", ctx.statementTimeoutMs, ctx.pool.unsafe<Row[]>(CLAIM, [nowMs, limit, owner, nowMs + leaseMs]));
+  const claimed = await ctx.transactions.statement("claim events", (sql) => sql.unsafe<Row[]>(CLAIM, [nowMs, limit, owner, nowMs + leaseMs]));
   if (claimed.length === 0) return [];
   const seqs = claimed.map((row) => int(row.seq));
-  const rows = await bounded("read events", ctx.statementTimeoutMs, ctx.pool.unsafe<Row[]>(`${EVENT_SELECT} WHERE o.seq = ANY($1::bigint[]) ORDER BY o.seq`, [seqs]));
+  const select = `${EVENT_SELECT} WHERE o.seq = ANY($1::bigint[]) ORDER BY o.seq`;
+  const rows = await ctx.transactions.statement("read events", (sql) => sql.unsafe<Row[]>(select, [seqs]));
   return rows.map((row) => eventOf(eventRowOf(row)));
 }
 
 /** Deletes the event if `owner` holds its lease. */
 export async function completeOutbox(ctx: PostgresContext, eventId: string, owner: string): Promise<void> {
   const seq = sequenceOf("evt", eventId);
-  const done = seq === null ? null : await bounded("complete event", ctx.statementTimeoutMs, ctx.pool`DELETE FROM outbox WHERE seq = ${seq} AND lease_owner = ${owner}`);
+  const done =
+    seq === null ? null : await ctx.transactions.statement("complete event", (sql) => sql`DELETE FROM outbox WHERE seq = ${seq} AND lease_owner = ${owner}`);
   if (done === null || done.count === 0) await refuse(ctx, seq);
 }
 
 export async function retryOutbox(ctx: PostgresContext, eventId: string, owner: string, nextAttemptAtMs: number, error: string): Promise<void> {
   const seq = sequenceOf("evt", eventId);
-  const done =
-    seq === null
-      ? null
-      : await bounded(
-          "retry event",
-          ctx.statementTimeoutMs,
-          ctx.pool`UPDATE outbox SET lease_owner = NULL, lease_until_ms = NULL, next_attempt_at_ms = ${Math.trunc(nextAttemptAtMs)},
-            last_error = ${deliveryErrorText(error)} WHERE seq = ${seq} AND lease_owner = ${owner}`,
-        );
+  const retry = (sql: ReservedSQL) =>
+    sql`UPDATE outbox SET lease_owner = NULL, lease_until_ms = NULL, next_attempt_at_ms = ${Math.trunc(nextAttemptAtMs)},
+      last_error = ${deliveryErrorText(error)} WHERE seq = ${seq} AND lease_owner = ${owner}`;
+  const done = seq === null ? null : await ctx.transactions.statement("retry event", retry);
   if (done === null || done.count === 0) await refuse(ctx, seq);
 }
 
 /** Why an event could not be completed or retried: gone, or leased to someone else. */
 async function refuse(ctx: PostgresContext, seq: number | null): Promise<never> {
-  const found = seq === null ? [] : await bounded("read event", ctx.statementTimeoutMs, ctx.pool`SELECT 1 FROM outbox WHERE seq = ${seq}`);
+  const found = seq === null ? [] : await ctx.transactions.statement("read event", (sql) => sql`SELECT 1 FROM outbox WHERE seq = ${seq}`);
   if (found.length === 0) throw new LedgerError("not_found", "no such undelivered event");
   throw new LedgerError("conflict", "the event is not leased to this owner");
 }
 
 export async function outboxBacklog(ctx: PostgresContext): Promise<number> {
-  const [row] = await bounded("count events", ctx.statementTimeoutMs, ctx.pool<Row[]>`SELECT count(*) AS n FROM outbox`);
+  const [row] = await ctx.transactions.statement("count events", (sql) => sql<Row[]>`SELECT count(*) AS n FROM outbox`);
   return int(row!.n);
 }
 

@@ -55,38 +55,63 @@ export class Transactions {
       if (remainingMs <= 0) throw new LedgerError("unavailable", `PostgreSQL unavailable (${what}): no answer within ${this.timeoutMs} ms`);
       const outcome = await this.attempt(what, body, remainingMs);
       if (outcome.ok) return outcome.value;
-      const { error, commitSent, timedOut } = outcome;
+      const { error, timedOut } = outcome;
+      const commitSent = outcome.commitSent === true;
       if (timedOut) throw new LedgerError("unavailable", `PostgreSQL unavailable (${what}): no answer within ${this.timeoutMs} ms`, { cause: error });
       const retryable = isConflict(error) || (isUnavailable(error) && !commitSent);
       if (!retryable || attempt >= ATTEMPTS_MAX) throw ledgerErrorOf(error, what);
     }
   }
 
+  /**
+   * One statement outside any ledger transaction (a read, an outbox update) on a connection of its own,
+   * bounded like a transaction: a connection that stops answering is closed, not left in the pool for the
+   * next caller. Not retried: the caller (the API's client, the notifier's next turn) asks again.
+   */
+  async statement<T>(what: string, make: (sql: ReservedSQL) => PromiseLike<T>): Promise<T> {
+    const outcome = await this.withConnection(this.timeoutMs, async (connection) => make(connection));
+    if (outcome.ok) return outcome.value;
+    if (outcome.timedOut) throw new LedgerError("unavailable", `PostgreSQL unavailable (${what}): no answer within ${this.timeoutMs} ms`, { cause: outcome.error });
+    throw ledgerErrorOf(outcome.error, what);
+  }
+
   private async attempt<T>(
     what: string,
     body: (session: Session) => Promise<T>,
     remainingMs: number,
-  ): Promise<{ ok: true; value: T } | { ok: false; error: unknown; commitSent: boolean; timedOut: boolean }> {
+  ): Promise<Outcome<T> & { commitSent?: boolean }> {
+    let session: Session | null = null;
+    const outcome = await this.withConnection(remainingMs, async (connection) => {
+      session = new Session(connection);
+      try {
+        return await body(session);
+      } catch (error) {
+        // A transaction the server aborted is ended by COMMIT already; otherwise end it here, unless the
+        // connection is gone (the server ends it then).
+        if (!isUnavailable(error)) await connection`ROLLBACK`.then(noop, noop);
+        throw error;
+      }
+    });
+    return { ...outcome, commitSent: (session as Session | null)?.commitSent ?? false };
+  }
+
+  /** Reserves a connection within `remainingMs`, runs `body`, and closes the connection if time runs out. */
+  private async withConnection<T>(remainingMs: number, body: (connection: ReservedSQL) => Promise<T>): Promise<Outcome<T>> {
     let connection: ReservedSQL;
     try {
       connection = await this.pool.reserve({ signal: AbortSignal.timeout(Math.max(1, Math.floor(remainingMs))) });
     } catch (error) {
-      const timedOut = (error as Error | null)?.name === "TimeoutError";
-      return { ok: false, error, commitSent: false, timedOut };
+      return { ok: false, error, timedOut: (error as Error | null)?.name === "TimeoutError" };
     }
-    const session = new Session(connection);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       connection.close();
     }, remainingMs);
     try {
-      return { ok: true, value: await body(session) };
+      return { ok: true, value: await body(connection) };
     } catch (error) {
-      // A transaction the server aborted is ended by COMMIT already; otherwise end it here, unless the
-      // connection is gone (the server ends it then).
-      if (!timedOut && !isUnavailable(error)) await connection`ROLLBACK`.then(noop, noop);
-      return { ok: false, error, commitSent: session.commitSent, timedOut };
+      return { ok: false, error, timedOut };
     } finally {
       clearTimeout(timer);
       await connection.release().then(noop, noop);
@@ -94,9 +119,11 @@ export class Transactions {
   }
 }
 
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown; timedOut: boolean };
+
 function noop(): void {}
 
-/** `what` for errors of a statement outside any transaction (one round trip, same bound). */
+/** A single statement on the pool, bounded: only for opening, before the ledger exists. */
 export async function bounded<T>(what: string, timeoutMs: number, query: PromiseLike<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
