@@ -30,6 +30,11 @@ import { PostgresWriter } from "./writer.ts";
  * decided on another instance is found and replayed. A key whose records have no account (no such card)
  * is guarded by the unique index instead: the slower transaction fails there and runs again, and then
  * finds the first answer.
+ *
+ * The messages of one network transaction meet through the account their PAN names. A reversal or an
+ * advice carrying another PAN than its original, arriving at the very moment the original is decided on
+ * another instance, takes other locks and may miss it (the hold then waits for expiry); once either has
+ * committed, step 3 finds it.
  */
 export const EXPANSIONS_MAX = 3;
 
