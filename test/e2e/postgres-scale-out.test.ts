@@ -1,11 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
-import { benchReport } from "../../src/commands/bench-e2e.ts";
-import { runEndToEnd } from "../../src/demo/end-to-end.ts";
 import { loadProfile } from "../../src/iso8583/profiles/index.ts";
 import type { Ledger } from "../../src/ledger/ledger.ts";
 import { openLedger } from "../../src/ledger/open.ts";
-import { MAIN } from "../support/cli.ts";
 import { createTestDatabase, cutConnections, TEST_POSTGRES_URL, type TestDatabase } from "../support/postgres.ts";
 import { E2E_PAN_KEY, seedCard, startProcessorProcess, type ProcessorProcess } from "../support/processor-process.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
@@ -275,27 +272,4 @@ describe("sekisho run on PostgreSQL: the database away", () => {
     const approved = answers(link).filter((r) => r.fields.get(39) === "00").length;
     expect((await ledger.getUser(card.userId))!.balances.heldAmount).toBe(approved * 10);
   }, 60_000);
-});
-
-describe("the simulator against two processors sharing PostgreSQL", () => {
-  test("sekisho bench --db postgres://… --instances 2: every answer checked, every balance compared, consistent", async () => {
-    const report = await runEndToEnd({
-      durationSeconds: 2,
-      profile: "iso87-ascii",
-      links: 1,
-      instances: 2,
-      users: 200,
-      windowMax: 32,
-      db: TEST_POSTGRES_URL,
-      processorCommand: [process.execPath, MAIN],
-    });
-    const failures = JSON.stringify(report.sim.failure_examples ?? []).slice(0, 2000);
-    expect(report.sim.check_failures, failures).toBe(0);
-    expect(report.sim.unanswered).toBe(0);
-    expect(report.sim.sent).toBeGreaterThan(500);
-    expect(report.ledger).toBe("postgres");
-    expect(report.consistency?.consistent).toBe(true);
-    expect(report.processors.map((p) => p.exitCode)).toEqual([0, 0]);
-    expect(benchReport(report)).toMatchObject({ instances: 2, ledger: "postgres", ledger_consistent: true });
-  }, 90_000);
 });

@@ -1,12 +1,13 @@
 import type { ApprovalCodeSource } from "../../authorize/approval-code.ts";
 import { utcDay } from "../../authorize/checks.ts";
-import { decideAdvice, decideAuthorization, decideReversal, type ReversalOriginal } from "../../authorize/decide.ts";
-import type { AccountFacts, Outcome, UsageFacts } from "../../authorize/facts.ts";
+import { decideAdvice, decideAuthorization, decideReversal } from "../../authorize/decide.ts";
+import type { Outcome, UsageFacts } from "../../authorize/facts.ts";
 import { replayDecision, resolvePrior } from "../../authorize/prior.ts";
 import { messageKind } from "../../authorize/transaction-key.ts";
 import type { AuthorizationDecision, AuthorizationRequest, TransactionKind } from "../ledger.ts";
 import { PAN_INDEX_BYTES, PAN_INDEX_SCRATCH_BYTES } from "../pan-vault.ts";
 import type { EffectWriter, EventType } from "./effect-writer.ts";
+import { facts, pickOriginal, reversalFacts, statusOf } from "./record-facts.ts";
 import { RecordsByKey, type NetworkRecord, type RecordSource, type TransactionStatus } from "./records.ts";
 import { countUsage, type AccountState, type CardState, type LedgerState } from "./state.ts";
 
@@ -27,7 +28,6 @@ export interface AuthorizerOptions {
 const NO_USAGE: UsageFacts = { amount: 0, count: 0 };
 const PAN_DIGITS_MIN = 12;
 const PAN_DIGITS_MAX = 19;
-const NETWORK_APPROVED: ReadonlySet<string> = new Set(["00", "10"]);
 
 export class Authorizer {
   private readonly records = new RecordsByKey();
@@ -281,39 +281,3 @@ export function keysOf(requests: readonly AuthorizationRequest[]): string[] {
   }
   return keys;
 }
-
-function facts(account: AccountState | null): AccountFacts | null {
-  return account === null ? null : { currency: account.currency, availableBalance: account.ledger - account.held };
-}
-
-function statusOf(kind: TransactionKind, request: AuthorizationRequest, decision: AuthorizationDecision): TransactionStatus {
-  if (kind === "reversal") return "posted";
-  if (kind === "advice") return NETWORK_APPROVED.has(request.networkResponseCode ?? "") && decision.responseCode === "00" ? "approved" : "declined";
-  const approved = decision.responseCode === "00" || decision.responseCode === "10";
-  if (!approved) return "declined";
-  return kind === "financial" ? "posted" : "approved";
-}
-
-/** The record a reversal acts on: the one holding for the key, else a posted financial, else any. */
-function pickOriginal(records: readonly NetworkRecord[]): NetworkRecord | null {
-  const candidates = records.filter((record) => messageKind(record.mti) !== "reversal" && messageKind(record.mti) !== null);
-  return (
-    candidates.find((record) => record.holdState === "pending") ??
-    candidates.find((record) => record.holdState !== null) ??
-    candidates.find((record) => record.kind === "financial" && record.approvedAmount !== null) ??
-    candidates[0] ??
-    null
-  );
-}
-
-function reversalFacts(original: NetworkRecord | null): ReversalOriginal | null {
-  if (original === null) return null;
-  const isPostedFinancial = original.kind === "financial" && original.approvedAmount !== null;
-  return {
-    requestAmount: original.requestAmount ?? 0,
-    accountAmount: original.amount ?? 0,
-    pendingHold: original.holdState === "pending" ? original.holdAmount : null,
-    postedRemaining: isPostedFinancial ? original.approvedAmount! - original.reversedAmount : null,
-  };
-}
-
