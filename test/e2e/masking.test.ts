@@ -290,12 +290,13 @@ test("no full PAN, track data, PIN block, API token, PAN key or webhook secret r
     "api.request",
     "shutdown.done",
   ]) {
-    expect(stdout).toContain(`"event":"${event}"`);
+    expect(stdout.includes(`"event":"${event}"`) ? event : `no ${event} line`).toBe(event);
   }
   for (const code of ["00", "14", "30", "54"]) expect(metrics.text).toContain(`response_code="${code}"`);
   const bodies = receiver.rawBodies.join("\n");
-  expect(bodies).toMatch(/"pan_masked":"490000\*{6}\d{4}"/);
-  expect(bodies).toContain("SHOP 490000******");
+  // (booleans, so that a failure does not print every body)
+  expect(/"pan_masked":"490000\*{6}\d{4}"/.test(bodies)).toBe(true);
+  expect(bodies.includes("SHOP 490000******")).toBe(true);
   expect(badBin.stderr).toContain("cardBin");
   expect(badDb.stdout.length + badDb.stderr.length).toBeGreaterThan(0);
 
