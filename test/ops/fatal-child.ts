@@ -12,10 +12,10 @@ const fatal = await new Promise<string>((resolve) => {
   setTimeout(() => void Promise.reject(new Error("lookup failed for 4900001234567897")), 5);
   setTimeout(() => {
     throw new Error("then 4900001234567897 again");
-  }, 10);
+  }, 20);
   setTimeout(() => {
     throw new Error("and a third, only counted");
-  }, 15);
+  }, 30);
 });
 logger.info("shutdown.begin", { fatal });
 if (mode === "stuck") {
