@@ -43,6 +43,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) throw new UsageError(`unknown command "${name}"; run \`sekisho --help\``);
+  // An error nobody caught is a bug: one masked line and exit 70, instead of the runtime's unmasked report.
+  // `sekisho run` has its own handlers: it logs the error and shuts down in order.
+  if (command !== runCommand) {
+    process.on("uncaughtException", exitOnUncaught);
+    process.on("unhandledRejection", exitOnUncaught);
+  }
   return command.run(rest);
 }
 
@@ -58,6 +64,11 @@ function reportFailure(error: unknown): void {
   console.error(maskText(`${command}: internal error: ${error instanceof Error ? error.message : String(error)}`));
   if (process.env.SEKISHO_DEBUG) console.error(maskText(error instanceof Error ? (error.stack ?? error.message) : String(error)));
   process.exitCode = 70;
+}
+
+function exitOnUncaught(error: unknown): void {
+  reportFailure(error);
+  process.exit(70);
 }
 
 // No top-level await: the compiled binary is built with --bytecode, which needs a plain script body.
