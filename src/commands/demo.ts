@@ -1,5 +1,6 @@
 import { endToEndFromFlags, END_TO_END_FLAGS, END_TO_END_FLAGS_HELP } from "./end-to-end-flags.ts";
 import { EndToEndError, runEndToEnd, type EndToEndReport } from "../demo/end-to-end.ts";
+import { maskedStream } from "../ops/mask.ts";
 import { SimError } from "../sim/run.ts";
 import { formatSummary, progressPrinter } from "../sim/report-text.ts";
 import { CommandError, parseFlags, type Command } from "./cli.ts";
@@ -49,10 +50,10 @@ ${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", "64")}`,
       return 0;
     }
     const flags = endToEndFromFlags(values, { durationSeconds: 10, windowMax: 64 });
-    const progress = progressPrinter(process.stdout);
-    console.log(
-      `sekisho demo: ${flags.users} cards, ${flags.links} link(s), profile ${flags.profile}, ${flags.durationSeconds} s of load`,
-    );
+    const stdout = maskedStream(process.stdout);
+    const say = (line: string) => stdout.write(line + "\n");
+    const progress = progressPrinter(stdout);
+    say(`sekisho demo: ${flags.users} cards, ${flags.links} link(s), profile ${flags.profile}, ${flags.durationSeconds} s of load`);
     let report: EndToEndReport;
     try {
       report = await runEndToEnd({
@@ -60,7 +61,7 @@ ${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", "64")}`,
         onProgress: (p) => progress.update(p),
         onPhase: (phase) => {
           progress.done();
-          console.log(`· ${phase}`);
+          say(`· ${phase}`);
         },
       });
     } catch (error) {
@@ -68,8 +69,8 @@ ${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", "64")}`,
       explainFailure(error);
     }
     progress.done();
-    console.log(formatSummary(report.sim));
-    console.log(formatProcessorSummary(report));
+    say(formatSummary(report.sim));
+    say(formatProcessorSummary(report));
     return endToEndOk(report) ? 0 : 1;
   },
 };
