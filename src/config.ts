@@ -117,6 +117,21 @@ export const CONFIG_KEYS = {
     group: "ledger",
   },
   sqliteBusyTimeoutMs: { schema: positiveMs(0, 600_000, 5000), help: "SQLite busy_timeout", group: "ledger" },
+  postgresPoolMax: {
+    schema: int(2, 512, 8),
+    help: "PostgreSQL: connections this instance opens at most; each batch in flight holds one until it commits",
+    group: "ledger",
+  },
+  postgresConnectTimeoutMs: {
+    schema: positiveMs(100, 120_000, 3000),
+    help: "PostgreSQL: bound on opening one connection; an unreachable database fails start-up within it",
+    group: "ledger",
+  },
+  postgresStatementTimeoutMs: {
+    schema: positiveMs(100, 600_000, 3000),
+    help: "PostgreSQL: bound on one statement (server) and on one ledger transaction (client); past it the batch is answered 91",
+    group: "ledger",
+  },
   holdTimeoutSeconds: {
     schema: int(60, 90 * 86_400, 7 * 86_400),
     help: "an authorization hold not cleared or reversed within this is released",
@@ -126,7 +141,7 @@ export const CONFIG_KEYS = {
   // ── API ──
   api: {
     schema: z.string().regex(HOST_PORT, "HOST:PORT").default("127.0.0.1:8080"),
-    help: "Processor API listen address",
+    help: "Processor API listen address, HOST:PORT (0.0.0.0: every interface)",
     group: "api",
   },
   apiBodyBytesMax: { schema: int(1024, 16 * 1024 * 1024, 65_536), help: "largest API request body, bytes", group: "api" },
@@ -202,6 +217,11 @@ export const CONFIG_KEYS = {
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 export type Config = { [K in ConfigKey]: z.output<(typeof CONFIG_KEYS)[K]["schema"]> };
 
+/** `db` names the shared PostgreSQL ledger (else it is a SQLite file path). */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
 export function envName(key: string): string {
   return "SEKISHO_" + key.replace(/([A-Z])/g, "_$1").toUpperCase();
 }
@@ -271,37 +291,70 @@ export function resolveConfig(sources: { file?: ConfigSource; env?: ConfigSource
   return resolved;
 }
 
-/** Limits that only make sense together, checked once at start-up (TigerStyle: limits checked against each other). */
+/**
+ * Limits that only make sense together, checked once at start-up (TigerStyle: limits checked against each
+ * other). `rule` is what the configuration reference prints; `problem` says what is wrong with the values.
+ */
+export interface CrossKeyRule {
+  readonly rule: string;
+  readonly holds: (config: Config) => boolean;
+  readonly problem: (config: Config) => string;
+}
+
+export const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
+  {
+    rule: "`ringCapacity` ≥ `batchSizeMax` × `authTasks`",
+    holds: (c) => c.ringCapacity >= c.batchSizeMax * c.authTasks,
+    problem: (c) =>
+      `ringCapacity (${c.ringCapacity}) must be at least batchSizeMax × authTasks ` +
+      `(${c.batchSizeMax} × ${c.authTasks} = ${c.batchSizeMax * c.authTasks})`,
+  },
+  {
+    rule: "`ringLowWaterPercent` < `ringHighWaterPercent`",
+    holds: (c) => c.ringLowWaterPercent < c.ringHighWaterPercent,
+    problem: (c) =>
+      `ringLowWaterPercent (${c.ringLowWaterPercent}) must be below ringHighWaterPercent (${c.ringHighWaterPercent})`,
+  },
+  {
+    rule: "`reconnectDelayMinMs` ≤ `reconnectDelayMaxMs`",
+    holds: (c) => c.reconnectDelayMinMs <= c.reconnectDelayMaxMs,
+    problem: (c) =>
+      `reconnectDelayMinMs (${c.reconnectDelayMinMs}) must not exceed reconnectDelayMaxMs (${c.reconnectDelayMaxMs})`,
+  },
+  {
+    rule: "`echoTimeoutMs` < `echoIdleMs`",
+    holds: (c) => c.echoTimeoutMs < c.echoIdleMs,
+    problem: (c) => `echoTimeoutMs (${c.echoTimeoutMs}) must be below echoIdleMs (${c.echoIdleMs})`,
+  },
+  {
+    rule: "`webhookRetryDelayMinMs` ≤ `webhookRetryDelayMaxMs`",
+    holds: (c) => c.webhookRetryDelayMinMs <= c.webhookRetryDelayMaxMs,
+    problem: (c) =>
+      `webhookRetryDelayMinMs (${c.webhookRetryDelayMinMs}) must not exceed ` +
+      `webhookRetryDelayMaxMs (${c.webhookRetryDelayMaxMs})`,
+  },
+  {
+    rule: "`SEKISHO_WEBHOOK_URL` needs `SEKISHO_WEBHOOK_SECRET`",
+    holds: (c) => c.webhookUrl === undefined || c.webhookSecret !== undefined,
+    problem: () => "SEKISHO_WEBHOOK_URL is set but SEKISHO_WEBHOOK_SECRET is not: webhooks are always signed",
+  },
+  {
+    rule: "with a PostgreSQL `db`: `postgresPoolMax` ≥ `authTasks` + 2",
+    holds: (c) => !isPostgresUrl(c.db) || c.postgresPoolMax >= c.authTasks + 2,
+    problem: (c) =>
+      `postgresPoolMax (${c.postgresPoolMax}) must be at least authTasks + 2 (${c.authTasks + 2}): ` +
+      "one connection per authorization task, and room for the API, the notifier and hold expiry",
+  },
+  {
+    rule: "`requestDeadlineMs` < `drainDeadlineMs`",
+    holds: (c) => c.requestDeadlineMs < c.drainDeadlineMs,
+    problem: (c) => `requestDeadlineMs (${c.requestDeadlineMs}) must be below drainDeadlineMs (${c.drainDeadlineMs})`,
+  },
+];
+
 function checkBounds(config: Config): void {
-  const fail = (message: string) => {
-    throw new ConfigError(`invalid configuration: ${message}`);
-  };
-  if (config.ringCapacity < config.batchSizeMax * config.authTasks) {
-    fail(
-      `ringCapacity (${config.ringCapacity}) must be at least batchSizeMax × authTasks ` +
-        `(${config.batchSizeMax} × ${config.authTasks} = ${config.batchSizeMax * config.authTasks})`,
-    );
-  }
-  if (config.ringLowWaterPercent >= config.ringHighWaterPercent) {
-    fail(`ringLowWaterPercent (${config.ringLowWaterPercent}) must be below ringHighWaterPercent (${config.ringHighWaterPercent})`);
-  }
-  if (config.reconnectDelayMinMs > config.reconnectDelayMaxMs) {
-    fail(`reconnectDelayMinMs (${config.reconnectDelayMinMs}) must not exceed reconnectDelayMaxMs (${config.reconnectDelayMaxMs})`);
-  }
-  if (config.echoTimeoutMs >= config.echoIdleMs) {
-    fail(`echoTimeoutMs (${config.echoTimeoutMs}) must be below echoIdleMs (${config.echoIdleMs})`);
-  }
-  if (config.webhookRetryDelayMinMs > config.webhookRetryDelayMaxMs) {
-    fail(
-      `webhookRetryDelayMinMs (${config.webhookRetryDelayMinMs}) must not exceed ` +
-        `webhookRetryDelayMaxMs (${config.webhookRetryDelayMaxMs})`,
-    );
-  }
-  if (config.webhookUrl !== undefined && config.webhookSecret === undefined) {
-    fail("SEKISHO_WEBHOOK_URL is set but SEKISHO_WEBHOOK_SECRET is not: webhooks are always signed");
-  }
-  if (config.requestDeadlineMs >= config.drainDeadlineMs) {
-    fail(`requestDeadlineMs (${config.requestDeadlineMs}) must be below drainDeadlineMs (${config.drainDeadlineMs})`);
+  for (const { holds, problem } of CROSS_KEY_RULES) {
+    if (!holds(config)) throw new ConfigError(`invalid configuration: ${problem(config)}`);
   }
 }
 

@@ -1,219 +1,26 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { transactionKey } from "../authorize/transaction-key.ts";
-import type { AuthorizationRequest } from "../ledger/ledger.ts";
-import { openSqliteLedger, type SqliteLedger, type SqliteLedgerOptions } from "../ledger/sqlite/sqlite-ledger.ts";
+import { benchLedger, type LedgerBenchResult } from "../bench/ledger-bench.ts";
+import { BENCH_ACQUIRERS_DEFAULT, BENCH_ACQUIRERS_MAX } from "../bench/purchases.ts";
+import { isPostgresUrl } from "../config.ts";
 import { UsageError, parseFlags } from "./cli.ts";
 
-/**
- * `sekisho bench ledger`: authorizations per second through the ledger alone — no sockets, no codec.
- * A fresh SQLite file in the temp directory gets `cards` cardholders (one card each, funded far beyond
- * what the run spends, limits out of the way), then batches of 0100 purchases spread over the cards are
- * decided and committed back to back for `duration` seconds, after a short warm-up.
- *
- * Keys are built as the engine builds them from live traffic: requests come from `acquirers` acquirers at
- * once (DE 32), each with its own STAN sequence (DE 11, starting at its own offset, wrapping after 999999),
- * and DE 7 is the batch's time (MMDDhhmmss, UTC). One acquirer reproduces the single-link figure.
- *
- * authorizations_per_second counts the time spent inside authorizeBatch (decide, write, commit); building
- * the request objects is the harness's work and is reported apart, as wall_authorizations_per_second.
- * disk_bytes_per_authorization is what the process wrote to storage during the timed run (write_bytes of
- * /proc/self/io: the WAL and its checkpoints), per authorization; null where the kernel does not say.
- */
-export const benchLedgerUsage = `sekisho bench ledger [--cards N] [--batch B] [--acquirers A] [--duration S] [--synchronous full|normal] [--json]
+/** `sekisho bench ledger`: authorizations per second through the ledger alone (src/bench/ledger-bench.ts). */
+export const benchLedgerUsage = `sekisho bench ledger [--db postgres://…] [--instances N] [--concurrency C] [--cards N] [--batch B]
+                     [--acquirers A] [--duration S] [--synchronous full|normal] [--json]
 
-Times authorizations through the embedded SQLite ledger alone: batches of B purchase authorizations
-(0100) over N cards from A acquirers, each batch one committed transaction. Defaults: 10000 cards,
-batch 256, 64 acquirers, 5 s, synchronous=full. The database is a fresh file in the temp directory,
-removed afterwards.`;
+Times authorizations through a ledger alone: batches of B purchase authorizations (0100) over N cards
+from A acquirers, each batch one committed transaction. Keys as live traffic makes them: the acquirers
+send at once, each with its own STAN sequence, DE 7 = now (--acquirers 1: the single-link case).
+Defaults: 10000 cards, batch 256, ${BENCH_ACQUIRERS_DEFAULT} acquirers, 5 s.
 
-export interface LedgerBenchResult {
-  authorizations_per_second: number;
-  wall_authorizations_per_second: number;
-  batch_size: number;
-  acquirers: number;
-  synchronous: "full" | "normal";
-  batches: number;
-  authorizations: number;
-  approved: number;
-  cards: number;
-  duration_s: number;
-  batch_ms: { p50: number; p99: number; max: number };
-  disk_bytes_per_authorization: number | null;
-  /** Merges of recent keys into transaction_keys during the timed run; each pauses the batches. */
-  key_merges: { count: number; keys_mean: number; ms_mean: number; ms_max: number };
-  ledger_consistent: boolean;
-}
+Without --db: the embedded SQLite ledger on a fresh temporary file, one batch at a time, synchronous=full
+unless --synchronous normal; also reports the disk bytes written per authorization and the key merges.
 
-const PAN_KEY_HEX = "5e".repeat(32);
-const FUNDS_MINOR = 1_000_000_000;
-const WARMUP_BATCHES = 40;
-export const BENCH_ACQUIRERS_DEFAULT = 64;
-export const BENCH_ACQUIRERS_MAX = 10_000;
-const STAN_MAX = 999_999;
-
-function panOf(index: number): string {
-  return "4" + String(100_000_000_000_000 + index).slice(-15);
-}
-
-async function seedCards(options: SqliteLedgerOptions, cards: number): Promise<void> {
-  // Seeding is not what is measured: it commits without waiting for the disk.
-  const ledger = await openSqliteLedger({ ...options, synchronous: "normal" });
-  const limits = { perTransactionMax: FUNDS_MINOR, perDayAmountMax: FUNDS_MINOR, perDayCountMax: 1_000_000 };
-  for (let i = 0; i < cards; i++) {
-    const user = await ledger.createUser({});
-    await ledger.issueCard(user.id, { pan: panOf(i), expiry: "9912", limits });
-    await ledger.topUp(user.id, { amount: FUNDS_MINOR, idempotencyKey: "seed", fingerprint: "seed" });
-  }
-  await ledger.close();
-}
-
-/** DE 7 as an acquirer sends it: MMDDhhmmss, UTC. */
-function transmissionDateTimeOf(ms: number): string {
-  const t = new Date(ms);
-  const two = (n: number) => String(n).padStart(2, "0");
-  return two(t.getUTCMonth() + 1) + two(t.getUTCDate()) + two(t.getUTCHours()) + two(t.getUTCMinutes()) + two(t.getUTCSeconds());
-}
-
-class PurchaseSource {
-  private counter = 0;
-  private readonly pans: string[];
-  private readonly acquirerIds: string[];
-  /** The last STAN each acquirer used. */
-  private readonly stans: number[];
-  constructor(cards: number, acquirers: number) {
-    this.pans = Array.from({ length: cards }, (_, i) => panOf(i));
-    this.acquirerIds = Array.from({ length: acquirers }, (_, i) => String(40_000_000 + i * 1_117));
-    this.stans = Array.from({ length: acquirers }, (_, i) => (i * 104_729) % STAN_MAX);
-  }
-  batch(size: number, nowMs: number): AuthorizationRequest[] {
-    const requests = new Array<AuthorizationRequest>(size);
-    const transmissionDateTime = transmissionDateTimeOf(nowMs);
-    for (let i = 0; i < size; i++) {
-      const n = this.counter++;
-      const lane = n % this.acquirerIds.length;
-      const acquirer = this.acquirerIds[lane]!;
-      const stanNumber = this.stans[lane] === STAN_MAX ? 1 : this.stans[lane]! + 1;
-      this.stans[lane] = stanNumber;
-      const stan = String(stanNumber).padStart(6, "0");
-      requests[i] = {
-        mti: 100,
-        acquirer,
-        stan,
-        transmissionDateTime,
-        key: transactionKey({ mti: 100, acquirer, stan, transmissionDateTime }),
-        pan: this.pans[(n * 7919) % this.pans.length]!,
-        processingCode: "000000",
-        amount: 100 + (n % 5000),
-        currency: 392,
-        billingAmount: null,
-        billingCurrency: null,
-        expiry: "9912",
-        retrievalReference: null,
-        merchantCategory: "5411",
-        terminalId: "TERM0001",
-        merchantId: "MERCHANT0000001",
-        merchantNameLocation: "SEKISHO MART SHIBUYA     TOKYO        JP",
-        originalKey: null,
-        replacementAmount: null,
-        networkResponseCode: null,
-        partialAllowed: false,
-        receivedAtMs: nowMs,
-      };
-    }
-    return requests;
-  }
-}
-
-export interface LedgerBenchInput {
-  cards: number;
-  batch: number;
-  acquirers: number;
-  durationS: number;
-  synchronous: "full" | "normal";
-}
-
-/** Bytes this process has caused to be written to storage so far; null where /proc does not say. */
-function diskBytesWritten(): number | null {
-  try {
-    const match = /^write_bytes: (\d+)$/m.exec(readFileSync("/proc/self/io", "utf8"));
-    return match === null ? null : Number(match[1]);
-  } catch {
-    return null;
-  }
-}
-
-export async function benchLedger(input: LedgerBenchInput): Promise<LedgerBenchResult> {
-  const dir = mkdtempSync(join(tmpdir(), "sekisho-bench-ledger-"));
-  const options: SqliteLedgerOptions = {
-    path: join(dir, "ledger.db"),
-    synchronous: input.synchronous,
-    busyTimeoutMs: 5000,
-    holdTimeoutSeconds: 7 * 86_400,
-    currency: 392,
-    panKeyHex: PAN_KEY_HEX,
-  };
-  try {
-    await seedCards(options, input.cards);
-    Bun.gc(true); // the seeding's garbage is not the ledger's to collect during the run
-    const ledger = await openSqliteLedger(options);
-    const result = await timeBatches(ledger, input);
-    return result;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function timeBatches(ledger: SqliteLedger, input: LedgerBenchInput): Promise<LedgerBenchResult> {
-  const source = new PurchaseSource(input.cards, input.acquirers);
-  for (let i = 0; i < WARMUP_BATCHES; i++) await ledger.authorizeBatch(source.batch(input.batch, Date.now()));
-  const batchMs: number[] = [];
-  let approved = 0;
-  const diskBefore = diskBytesWritten();
-  const mergesBefore = ledger.keyIndexStats();
-  const startNs = Bun.nanoseconds();
-  const endNs = startNs + input.durationS * 1e9;
-  while (Bun.nanoseconds() < endNs) {
-    const requests = source.batch(input.batch, Date.now());
-    const t0 = Bun.nanoseconds();
-    const decisions = await ledger.authorizeBatch(requests);
-    batchMs.push((Bun.nanoseconds() - t0) / 1e6);
-    for (const decision of decisions) if (decision.responseCode === "00") approved += 1;
-  }
-  const elapsedS = (Bun.nanoseconds() - startNs) / 1e9;
-  const diskAfter = diskBytesWritten();
-  const merges = ledger.keyIndexStats();
-  const mergeCount = merges.merges - mergesBefore.merges;
-  const perMerge = (total: number) => (mergeCount === 0 ? 0 : Math.round((total / mergeCount) * 1000) / 1000);
-  const consistent = (await ledger.checkConsistency()).consistent;
-  await ledger.close();
-  batchMs.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(batchMs[Math.min(batchMs.length - 1, Math.floor(q * batchMs.length))]! * 1000) / 1000;
-  const authorizations = batchMs.length * input.batch;
-  const inLedgerS = batchMs.reduce((sum, ms) => sum + ms, 0) / 1000;
-  return {
-    authorizations_per_second: Math.round(authorizations / inLedgerS),
-    wall_authorizations_per_second: Math.round(authorizations / elapsedS),
-    batch_size: input.batch,
-    acquirers: input.acquirers,
-    synchronous: input.synchronous,
-    batches: batchMs.length,
-    authorizations,
-    approved,
-    cards: input.cards,
-    duration_s: Math.round(elapsedS * 1000) / 1000,
-    batch_ms: { p50: at(0.5), p99: at(0.99), max: at(1) },
-    disk_bytes_per_authorization: diskBefore === null || diskAfter === null ? null : Math.round((diskAfter - diskBefore) / authorizations),
-    key_merges: {
-      count: mergeCount,
-      keys_mean: Math.round(perMerge(merges.mergedKeys - mergesBefore.mergedKeys)),
-      ms_mean: perMerge(merges.mergeMsTotal - mergesBefore.mergeMsTotal),
-      ms_max: Math.round(merges.mergeMsMax * 1000) / 1000,
-    },
-    ledger_consistent: consistent,
-  };
-}
+--db postgres://USER@HOST:PORT/DB: the shared PostgreSQL ledger, on a throwaway database created on that
+server (the user needs CREATEDB) and dropped afterwards. One instance first; with --instances N, then N
+instances sharing the database (each its own ledger and pool, in this process). Each instance keeps
+--concurrency batches in flight (default 4, as the engine's authTasks); the rate is authorizations per
+second of wall time, all instances together, with each instance's share; each instance has its own
+A acquirers.`;
 
 function positive(value: string | undefined, fallback: number, name: string, max: number): number {
   if (value === undefined) return fallback;
@@ -231,6 +38,9 @@ function count(value: string | undefined, fallback: number, name: string, max: n
 
 export async function runBenchLedger(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
+    db: { type: "string" },
+    instances: { type: "string" },
+    concurrency: { type: "string" },
     cards: { type: "string" },
     batch: { type: "string" },
     acquirers: { type: "string" },
@@ -245,24 +55,42 @@ export async function runBenchLedger(argv: string[]): Promise<number> {
   }
   const synchronous = values.synchronous ?? "full";
   if (synchronous !== "full" && synchronous !== "normal") throw new UsageError("--synchronous must be full or normal");
+  if (values.db !== undefined && !isPostgresUrl(values.db)) throw new UsageError("--db must be a postgres:// URL (without it: a temporary SQLite file)");
+  const instances = Math.trunc(positive(values.instances, 1, "instances", 8));
+  if (instances > 1 && values.db === undefined) throw new UsageError("--instances above 1 needs a shared database: --db postgres://…");
   const result = await benchLedger({
     cards: Math.trunc(positive(values.cards, 10_000, "cards", 1_000_000)),
     batch: Math.trunc(positive(values.batch, 256, "batch", 4096)),
     acquirers: count(values.acquirers, BENCH_ACQUIRERS_DEFAULT, "acquirers", BENCH_ACQUIRERS_MAX),
     durationS: positive(values.duration, 5, "duration", 3600),
     synchronous,
+    instances,
+    loops: Math.trunc(positive(values.concurrency, 4, "concurrency", 64)),
+    ...(values.db !== undefined ? { db: values.db } : {}),
   });
-  if (values.json) {
-    console.log(JSON.stringify(result));
-  } else {
+  if (values.json) console.log(JSON.stringify(result));
+  else printReport(result);
+  return result.ledger_consistent ? 0 : 1;
+}
+
+function printReport(result: LedgerBenchResult): void {
+  if (result.ledger === "sqlite") {
     console.log(`authorizations/s  ${result.authorizations_per_second} in the ledger (${result.wall_authorizations_per_second} counting request building)`);
-    console.log(`batch             ${result.batch_size} (synchronous=${result.synchronous}), ${result.batches} batches over ${result.cards} cards from ${result.acquirers} acquirers`);
-    console.log(`batch latency ms  p50 ${result.batch_ms.p50}, p99 ${result.batch_ms.p99}, max ${result.batch_ms.max}`);
+  } else {
+    for (const phase of result.by_instances ?? []) {
+      const shares = phase.per_instance_authorizations_per_second.join(" + ");
+      console.log(`authorizations/s  ${phase.authorizations_per_second} with ${phase.instances} instance(s) (${shares}); batch p50 ${phase.batch_ms.p50} ms, p99 ${phase.batch_ms.p99} ms`);
+    }
+  }
+  const inFlight = result.concurrency === undefined ? "" : `, ${result.concurrency} in flight per instance`;
+  const acquirers = `${result.acquirers} acquirer${result.acquirers === 1 ? "" : "s"}${result.concurrency === undefined ? "" : " per instance"}`;
+  console.log(`batch             ${result.batch_size} (${result.ledger}, ${result.synchronous}${inFlight}), ${result.batches} batches over ${result.cards} cards from ${acquirers}`);
+  console.log(`batch latency ms  p50 ${result.batch_ms.p50}, p99 ${result.batch_ms.p99}, max ${result.batch_ms.max}`);
+  if (result.ledger === "sqlite") {
     const disk = result.disk_bytes_per_authorization;
     console.log(`disk written      ${disk === null ? "not reported by this system" : `${disk} bytes per authorization`}`);
     const merges = result.key_merges;
-    console.log(`key merges        ${merges.count} of ${merges.keys_mean} keys on average, ${merges.ms_mean} ms on average, ${merges.ms_max} ms at most`);
-    console.log(`approved          ${result.approved} of ${result.authorizations}; ledger consistent: ${result.ledger_consistent}`);
+    if (merges !== null) console.log(`key merges        ${merges.count} of ${merges.keys_mean} keys on average, ${merges.ms_mean} ms on average, ${merges.ms_max} ms at most`);
   }
-  return result.ledger_consistent ? 0 : 1;
+  console.log(`approved          ${result.approved} of ${result.authorizations}; ledger consistent: ${result.ledger_consistent}`);
 }

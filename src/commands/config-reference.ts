@@ -1,4 +1,4 @@
-import { configKeySpecs, defaultOf, envName, flagName } from "../config.ts";
+import { configKeySpecs, CROSS_KEY_RULES, defaultOf, envName, flagName } from "../config.ts";
 import { parseFlags, type Command } from "./cli.ts";
 
 /**
@@ -11,21 +11,34 @@ export function configReferenceMarkdown(): string {
     const shown =
       fallback === undefined ? "—" : Array.isArray(fallback) ? `\`${fallback.join(",")}\`` : `\`${String(fallback)}\``;
     const flag = spec.envOnly ? "(environment only)" : `\`--${flagName(key)}\``;
-    return `| \`${key}\` | ${flag} | \`${envName(key)}\` | ${shown} | ${spec.help}${bounds(spec.schema)} |`;
+    return `| \`${key}\` | ${flag} | \`${envName(key)}\` | ${shown} | ${spec.help}${bounds(spec.schema).replace(/\|/g, "\\|")} |`;
   });
-  return ["| key | flag | environment | default | meaning |", "|---|---|---|---|---|", ...rows].join("\n");
+  const rules = CROSS_KEY_RULES.map(({ rule }) => `- ${rule}`);
+  return [
+    "| key | flag | environment | default | meaning |",
+    "|---|---|---|---|---|",
+    ...rows,
+    "",
+    "Checked against each other at start-up (a violation is a configuration error, exit 2):",
+    "",
+    ...rules,
+  ].join("\n");
 }
 
-/** "min..max" for integer settings, read from the schema's JSON Schema form. */
+/** The bounds of a setting, read from the schema's JSON Schema form: range, choices, pattern, length, URL. */
 function bounds(schema: import("zod").ZodType): string {
+  let json: Record<string, unknown>;
   try {
-    const json = (schema as unknown as { toJSONSchema(): Record<string, unknown> }).toJSONSchema();
-    const values = json.enum as unknown[] | undefined;
-    if (Array.isArray(values)) return ` (one of ${values.map((v) => `\`${String(v)}\``).join(", ")})`;
-    if (typeof json.minimum === "number" && typeof json.maximum === "number") return ` (${json.minimum}–${json.maximum})`;
+    json = (schema as unknown as { toJSONSchema(): Record<string, unknown> }).toJSONSchema();
   } catch {
-    // Schemas with transforms have no JSON Schema form; their help text says what they take.
+    return ""; // schemas with transforms have no JSON Schema form; their help text says what they take
   }
+  const values = json.enum as unknown[] | undefined;
+  if (Array.isArray(values)) return ` (one of ${values.map((v) => `\`${String(v)}\``).join(", ")})`;
+  if (typeof json.minimum === "number" && typeof json.maximum === "number") return ` (${json.minimum}–${json.maximum})`;
+  if (typeof json.pattern === "string") return ` (matches \`${json.pattern}\`)`;
+  if (json.format === "uri") return " (a URL)";
+  if (typeof json.minLength === "number" && json.minLength > 1) return ` (at least ${json.minLength} characters)`;
   return "";
 }
 
@@ -52,6 +65,8 @@ environment.`,
       const where = spec.envOnly ? envName(key) : `--${flagName(key)}, ${envName(key)}`;
       console.log(`${key.padEnd(24)} ${where}\n${"".padEnd(24)} ${spec.help}${fallback === undefined ? "" : ` [default ${String(fallback)}]`}${bounds(spec.schema)}`);
     }
+    console.log("\nChecked against each other at start-up:");
+    for (const { rule } of CROSS_KEY_RULES) console.log(`  ${rule.replace(/`/g, "")}`);
     return 0;
   },
 };

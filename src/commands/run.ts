@@ -19,13 +19,22 @@ import { loadProfile } from "../iso8583/profiles/index.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { openLedger } from "../ledger/open.ts";
 import { Notifier } from "../notify/notifier.ts";
+import { onFatalErrors, type FatalEvent } from "../ops/fatal-errors.ts";
 import { createLogger, defaultLogFormat, type Logger } from "../ops/log.ts";
 import { registerSecret } from "../ops/mask.ts";
 import { MetricsRegistry } from "../ops/metrics.ts";
 import { CommandError, parseFlags, type Command } from "./cli.ts";
 
-/** Exit codes of `sekisho run` (README: operations). */
-export const RUN_EXIT = { clean: 0, shutdownIncomplete: 1, configuration: 2, startFailed: 3 } as const;
+/**
+ * Exit codes of `sekisho run` (README: signals and exit codes). 130 and 143 (a second SIGINT/SIGTERM) come
+ * from src/engine/signals.ts.
+ */
+export const RUN_EXIT = { clean: 0, shutdownIncomplete: 1, configuration: 2, startFailed: 3, internalError: 70 } as const;
+
+/** After an uncaught error, how much longer than the drain deadline the rest of the shutdown may take. */
+const FATAL_EXIT_MARGIN_MS = 5000;
+
+type StopReason = { signal: ShutdownSignal } | { fatal: FatalEvent };
 
 export async function loadRunConfig(values: Record<string, unknown>, env: Record<string, string | undefined>): Promise<Config> {
   const file = typeof values.config === "string" ? await readConfigFile(values.config) : undefined;
@@ -45,6 +54,16 @@ function describeRequest(view: MessageView): string {
   return transactionKey({ mti: view.mti, acquirer: text(32), stan: text(11), transmissionDateTime: text(7) });
 }
 
+/** The password in a URL's user info (a PostgreSQL URL, a webhook URL), to be redacted wherever it shows. */
+function passwordOf(url: string | undefined): string | undefined {
+  if (url === undefined || !url.includes("://")) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function checkSecrets(config: Config): void {
   if (config.apiToken === undefined) {
     throw new ConfigError("SEKISHO_API_TOKEN is not set: the Processor API is not served without a token");
@@ -57,15 +76,39 @@ function checkSecrets(config: Config): void {
   }
 }
 
-/** Starts everything, waits for SIGTERM/SIGINT, shuts down in order; resolves with the exit code. */
+/**
+ * Starts everything, waits for SIGTERM/SIGINT (or an error nobody caught), shuts down in order; resolves
+ * with the exit code. Signal and error handlers are in place before anything starts: a signal during
+ * start-up shuts down in order as soon as start-up is over.
+ */
 export async function runProcessor(config: Config, logger: Logger): Promise<number> {
+  let requestStop: (reason: StopReason) => void = () => {};
+  const stopRequested = new Promise<StopReason>((resolve) => (requestStop = resolve));
+  const removeSignalHandlers = onShutdownSignals((signal) => requestStop({ signal }));
+  const removeFatalHandlers = onFatalErrors({
+    logger,
+    startShutdown: (fatal) => requestStop({ fatal }),
+    exitCode: RUN_EXIT.internalError,
+    forceExitAfterMs: config.drainDeadlineMs + config.webhookTimeoutMs + FATAL_EXIT_MARGIN_MS,
+  });
+  try {
+    return await startAndServe(config, logger, stopRequested);
+  } finally {
+    removeFatalHandlers();
+    removeSignalHandlers();
+  }
+}
+
+async function startAndServe(config: Config, logger: Logger, stopRequested: Promise<StopReason>): Promise<number> {
   const registry = new MetricsRegistry();
+  // A PostgreSQL URL may carry a password: never in a log line or an error.
+  const shownDb = config.db.replace(/\/\/[^@/]*@/, "//***@");
   let ledger: Ledger;
   try {
     ledger = await openLedger(config);
   } catch (error) {
-    logger.error("ledger.open_failed", { db: config.db, error });
-    throw new CommandError(`cannot open the ledger (${config.db}): ${(error as Error).message}`, RUN_EXIT.startFailed);
+    logger.error("ledger.open_failed", { db: shownDb, error });
+    throw new CommandError(`cannot open the ledger (${shownDb}): ${(error as Error).message}`, RUN_EXIT.startFailed);
   }
   const profile = loadProfile(config.profile);
   const processor = new Processor({
@@ -165,12 +208,12 @@ export async function runProcessor(config: Config, logger: Logger): Promise<numb
     network: config.network,
     links: config.links,
     api: api.url,
-    db: config.db.replace(/\/\/[^@/]*@/, "//***@"),
+    db: shownDb,
     webhooks: notifier !== null,
   });
 
-  const signal = await new Promise<ShutdownSignal>((resolve) => onShutdownSignals(resolve));
-  logger.info("shutdown.begin", { signal, queued: processor.queued });
+  const reason = await stopRequested;
+  logger.info("shutdown.begin", { ...reason, queued: processor.queued });
   api.beginShutdown();
   const report = await processor.shutdown(config.drainDeadlineMs);
   clearInterval(expiryTimer);
@@ -183,10 +226,10 @@ export async function runProcessor(config: Config, logger: Logger): Promise<numb
       bytesUnflushed: report.bytesUnflushed,
       drainDeadlineMs: config.drainDeadlineMs,
     });
-    return RUN_EXIT.shutdownIncomplete;
+    return "fatal" in reason ? RUN_EXIT.internalError : RUN_EXIT.shutdownIncomplete;
   }
   logger.info("shutdown.done", { signedOff: report.signedOff, links: report.links });
-  return RUN_EXIT.clean;
+  return "fatal" in reason ? RUN_EXIT.internalError : RUN_EXIT.clean;
 }
 
 function usage(): string {
@@ -205,7 +248,8 @@ SEKISHO_WEBHOOK_URL, SEKISHO_WEBHOOK_SECRET.
 ${flags.join("\n")}
 
 Exit codes: 0 clean shutdown · 1 shutdown incomplete (drain deadline passed) · 2 configuration error ·
-3 start-up failed (ledger or API) · 130/143 a second SIGINT/SIGTERM cut the shutdown short.`;
+3 start-up failed (ledger or API) · 70 an unexpected error (a bug; logged) stopped the processor, in order ·
+130/143 a second SIGINT/SIGTERM cut the shutdown short.`;
 }
 
 export const runCommand: Command = {
@@ -221,7 +265,9 @@ export const runCommand: Command = {
       return 0;
     }
     const config = await loadRunConfig(values, process.env);
-    for (const secret of [config.apiToken, config.panKey, config.webhookSecret]) registerSecret(secret);
+    for (const secret of [config.apiToken, config.panKey, config.webhookSecret, passwordOf(config.db), passwordOf(config.webhookUrl)]) {
+      registerSecret(secret);
+    }
     checkSecrets(config);
     const format = config.logFormat === "auto" ? defaultLogFormat() : config.logFormat;
     return runProcessor(config, createLogger({ level: config.logLevel, format }));

@@ -2,6 +2,7 @@ import { isProfileName, PROFILE_NAMES } from "../iso8583/profiles/index.ts";
 import { CardsFileError, parseCardsFile } from "../sim/cards-file.ts";
 import { ApiClient } from "../sim/api-client.ts";
 import { crossCheckThroughApi } from "../sim/api-seed.ts";
+import { maskedStream, maskText, maskValue } from "../ops/mask.ts";
 import { parseMix, SCENARIOS } from "../sim/mix.ts";
 import { renderHtmlReport } from "../sim/report-html.ts";
 import { formatSummary, progressPrinter } from "../sim/report-text.ts";
@@ -71,7 +72,9 @@ Output
       return 0;
     }
     const options = await optionsFromFlags(values);
-    const progress = progressPrinter(process.stderr);
+    // Progress and notes on stderr, through the masking every log line gets.
+    const stderr = maskedStream(process.stderr);
+    const progress = progressPrinter(stderr);
     const handle = startSimulation({ ...options, onProgress: (p) => progress.update(p) });
     const stopOnSignal = () => {
       if (stopping) process.exit(130); // a second signal: stop at once
@@ -83,7 +86,7 @@ Output
     process.on("SIGTERM", stopOnSignal);
     try {
       const address = await handle.listening;
-      process.stderr.write(`sekisho sim: listening on ${address.hostname}:${address.port} (${options.profile ?? "iso87-ascii"})\n`);
+      stderr.write(`sekisho sim: listening on ${address.hostname}:${address.port} (${options.profile ?? "iso87-ascii"})\n`);
       const report = await handle.report;
       progress.done();
       if (values.report !== undefined) {
@@ -92,10 +95,10 @@ Output
         } catch (error) {
           throw new CommandError(`--report ${values.report}: ${(error as Error).message}`);
         }
-        process.stderr.write(`sekisho sim: report written to ${values.report}\n`);
+        stderr.write(`sekisho sim: report written to ${values.report}\n`);
       }
-      if (values.json) process.stdout.write(JSON.stringify(report) + "\n");
-      else process.stdout.write(formatSummary(report) + "\n");
+      if (values.json) process.stdout.write(JSON.stringify(maskValue(report)) + "\n");
+      else process.stdout.write(maskText(formatSummary(report)) + "\n");
       return report.ok ? 0 : 1;
     } catch (error) {
       progress.done();

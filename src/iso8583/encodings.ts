@@ -57,7 +57,13 @@ export function firstNonHexByte(buf: Uint8Array, start: number, end: number): nu
 
 // ── reading ───────────────────────────────────────────────────────────────────────────────────
 
+/** Bun's native Latin-1 slice works on any Uint8Array; it beats a loop beyond a few characters. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string })
+  .latin1Slice;
+const LATIN1_LOOP_MAX = 8;
+
 export function readLatin1(buf: Uint8Array, start: number, end: number): string {
+  if (end - start > LATIN1_LOOP_MAX) return latin1Slice.call(buf, start, end);
   let s = "";
   for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
   return s;

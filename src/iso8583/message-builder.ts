@@ -50,6 +50,11 @@ const SLOT_BYTES = 2;
 const SLOT_RAW = 3;
 
 const CHAR_0 = 0x30;
+const HEX_DIGITS = new TextEncoder().encode("0123456789ABCDEF");
+/** Below this many bytes a loop beats a native copy's call overhead (measured in Bun 1.4). */
+const RAW_COPY_LOOP_MAX = 24;
+/** Buffer's copy works on any Uint8Array and, unlike `set(subarray())`, allocates nothing. */
+const bufferCopy = Buffer.prototype.copy as (this: Uint8Array, target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number) => number;
 const EBCDIC_0 = 0xf0;
 const SPACE = 0x20;
 const EBCDIC_SPACE = 0x40;
@@ -70,7 +75,8 @@ export class MessageBuilder {
   private readonly rawStart = new Int32Array(FIELD_NUMBER_MAX + 1);
   private readonly rawEnd = new Int32Array(FIELD_NUMBER_MAX + 1);
   private readonly words = new Uint32Array(4);
-  private readonly bitmapBytes = new Uint8Array(16);
+  /** The set fields in wire order, gathered once per encode. */
+  private readonly order = new Uint8Array(FIELD_NUMBER_MAX);
   private headerRequest: Uint8Array | null = null;
   /** Bound of the encodeInto call in progress. */
   private limit = 0;
@@ -183,6 +189,8 @@ export class MessageBuilder {
     }
     offset = this.writeMti(out, offset);
     offset = this.writeBitmap(out, offset);
+    const order = this.order;
+    let count = 0;
     const words = this.words;
     for (let w = 0; w < 4; w++) {
       let word = words[w]!;
@@ -190,9 +198,26 @@ export class MessageBuilder {
         const bit = Math.clz32(word);
         word = (word & ~(0x80000000 >>> bit)) >>> 0;
         const field = w * 32 + bit + 1;
-        if (field === 1) continue;
-        offset = this.writeField(out, offset, field);
+        if (field !== 1) order[count++] = field;
       }
+    }
+    for (let i = 0; i < count; i++) {
+      const field = order[i]!;
+      if (this.slot[field] !== SLOT_RAW) {
+        offset = this.writeField(out, offset, field);
+        continue;
+      }
+      // Echoed fields that sit next to each other in the request and in this message go out as one copy.
+      const source = this.rawFrame[field]!;
+      const start = this.rawStart[field]!;
+      let end = this.rawEnd[field]!;
+      while (i + 1 < count) {
+        const next = order[i + 1]!;
+        if (this.slot[next] !== SLOT_RAW || this.rawFrame[next] !== source || this.rawStart[next] !== end) break;
+        end = this.rawEnd[next]!;
+        i++;
+      }
+      offset = this.copyRaw(out, offset, source, start, end);
     }
     if (profile.headerBytes > 0) {
       if (offset - frameStart > 0xffff) throw new CodecError("length_over_max", null, -1, "frame over 65535 bytes");
@@ -222,42 +247,51 @@ export class MessageBuilder {
       return offset + 2;
     }
     this.ensureRoom(offset, 4);
-    return writeDecimal(out, offset, this.mti, 4, CHAR_0);
+    const mti = this.mti;
+    out[offset] = CHAR_0 + Math.floor(mti / 1000);
+    out[offset + 1] = CHAR_0 + (Math.floor(mti / 100) % 10);
+    out[offset + 2] = CHAR_0 + (Math.floor(mti / 10) % 10);
+    out[offset + 3] = CHAR_0 + (mti % 10);
+    return offset + 4;
   }
 
   private writeBitmap(out: Uint8Array, offset: number): number {
     const words = this.words;
     const secondary = words[2] !== 0 || words[3] !== 0;
     words[0] = secondary ? (words[0]! | 0x80000000) >>> 0 : (words[0]! & 0x7fffffff) >>> 0;
-    const count = secondary ? 4 : 2;
-    const scratch = this.bitmapBytes.subarray(0, count * 4);
-    for (let w = 0; w < count; w++) {
+    const bytes = secondary ? 16 : 8;
+    const hex = this.profile.bitmapHex;
+    this.ensureRoom(offset, hex ? bytes * 2 : bytes);
+    for (let w = 0; w < bytes >> 2; w++) {
       const word = words[w]!;
-      scratch[w * 4] = word >>> 24;
-      scratch[w * 4 + 1] = (word >>> 16) & 0xff;
-      scratch[w * 4 + 2] = (word >>> 8) & 0xff;
-      scratch[w * 4 + 3] = word & 0xff;
+      for (let shift = 24; shift >= 0; shift -= 8) {
+        const byte = (word >>> shift) & 0xff;
+        if (hex) {
+          out[offset++] = HEX_DIGITS[byte >> 4]!;
+          out[offset++] = HEX_DIGITS[byte & 15]!;
+        } else {
+          out[offset++] = byte;
+        }
+      }
     }
-    if (this.profile.bitmapHex) {
-      this.ensureRoom(offset, scratch.length * 2);
-      return writeHexChars(out, offset, scratch);
+    return offset;
+  }
+
+  /** Bytes [start, end) of `source`, as they are; short runs by hand, longer ones by memcpy. */
+  private copyRaw(out: Uint8Array, offset: number, source: Uint8Array, start: number, end: number): number {
+    const length = end - start;
+    this.ensureRoom(offset, length);
+    if (length < RAW_COPY_LOOP_MAX) {
+      for (let i = start; i < end; i++) out[offset++] = source[i]!;
+      return offset;
     }
-    this.ensureRoom(offset, scratch.length);
-    out.set(scratch, offset);
-    return offset + scratch.length;
+    bufferCopy.call(source, out, offset, start, end);
+    return offset + length;
   }
 
   private writeField(out: Uint8Array, offset: number, field: number): number {
     const slot = this.slot[field];
-    if (slot === SLOT_RAW) {
-      const source = this.rawFrame[field]!;
-      const start = this.rawStart[field]!;
-      const end = this.rawEnd[field]!;
-      this.ensureRoom(offset, end - start);
-      // Echoed fields are short: a plain loop beats creating a subarray for `set`.
-      for (let i = start; i < end; i++) out[offset++] = source[i]!;
-      return offset;
-    }
+    if (slot === SLOT_RAW) return this.copyRaw(out, offset, this.rawFrame[field]!, this.rawStart[field]!, this.rawEnd[field]!);
     const profile = this.profile;
     const valueKind = profile.valueKind[field]!;
     const prefixKind = profile.prefixKind[field]!;

@@ -75,9 +75,18 @@ export class MessageView {
   readonly presentFields = new Uint8Array(FIELD_NUMBER_MAX);
   presentCount = 0;
   private readonly bitmapWords = new Uint32Array(4);
+  // The profile's tables, held directly: the decode loop reads them for every field.
+  private readonly valueKinds: Uint8Array;
+  private readonly prefixKinds: Uint8Array;
+  private readonly unitsMaxes: Uint16Array;
+  private readonly fixedBytes: Uint16Array;
 
   constructor(profile: CompiledProfile) {
     this.profile = profile;
+    this.valueKinds = profile.valueKind;
+    this.prefixKinds = profile.prefixKind;
+    this.unitsMaxes = profile.unitsMax;
+    this.fixedBytes = profile.fixedBytes;
   }
 
   /** Decodes `frame` (header + message, no length prefix) into this view; throws CodecError on bad input. */
@@ -125,7 +134,11 @@ export class MessageView {
     this.messageOffset = 0;
     this.rejected = false;
     this.complete = false;
-    this.bitmapWords.fill(0);
+    const words = this.bitmapWords;
+    words[0] = 0;
+    words[1] = 0;
+    words[2] = 0;
+    words[3] = 0;
   }
 
   private readMti(frame: Uint8Array, offset: number): number {
@@ -136,8 +149,13 @@ export class MessageView {
       return offset + 2;
     }
     if (offset + 4 > frame.length) throw new CodecError("truncated", 0, offset, "expected 4 bytes");
-    if (firstNonAsciiDigit(frame, offset, offset + 4) >= 0) throw new CodecError("mti_invalid", 0, offset);
-    this.mti = readCharDigitsInteger(frame, offset, offset + 4);
+    let mti = 0;
+    for (let i = offset; i < offset + 4; i++) {
+      const digit = frame[i]! - 0x30;
+      if (digit < 0 || digit > 9) throw new CodecError("mti_invalid", 0, offset);
+      mti = mti * 10 + digit;
+    }
+    this.mti = mti;
     return offset + 4;
   }
 
@@ -159,29 +177,30 @@ export class MessageView {
   }
 
   private readField(frame: Uint8Array, offset: number, field: number): number {
-    const profile = this.profile;
-    const valueKind = profile.valueKind[field]!;
+    const valueKind = this.valueKinds[field]!;
     if (valueKind === 0) throw new CodecError("field_not_in_spec", field, offset);
-    const prefixKind = profile.prefixKind[field]!;
     const start = offset;
     let units: number;
-    if (prefixKind === PREFIX_FIXED) {
-      units = profile.unitsMax[field]!;
+    let end: number;
+    const fixedBytes = this.fixedBytes[field]!;
+    if (fixedBytes !== 0) {
+      units = this.unitsMaxes[field]!;
+      end = offset + fixedBytes;
     } else {
+      const prefixKind = this.prefixKinds[field]!;
       const prefixBytes = PREFIX_BYTES[prefixKind]!;
       if (offset + prefixBytes > frame.length) {
         throw new CodecError("truncated", field, offset, `length prefix: expected ${prefixBytes} bytes`);
       }
       units = readPrefix(frame, offset, prefixKind, field);
       offset += prefixBytes;
-      if (units > profile.unitsMax[field]!) {
-        throw new CodecError("length_over_max", field, start, `length ${units} > max ${profile.unitsMax[field]}`);
+      if (units > this.unitsMaxes[field]!) {
+        throw new CodecError("length_over_max", field, start, `length ${units} > max ${this.unitsMaxes[field]}`);
       }
+      end = offset + valueBytes(valueKind, units);
     }
-    const bytes = valueBytes(valueKind, units);
-    const end = offset + bytes;
     if (end > frame.length) {
-      throw new CodecError("truncated", field, offset, `expected ${bytes} bytes, found ${frame.length - offset}`);
+      throw new CodecError("truncated", field, offset, `expected ${end - offset} bytes, found ${frame.length - offset}`);
     }
     checkValue(frame, offset, end, units, valueKind, field);
     this.fieldStart[field] = start;

@@ -89,6 +89,8 @@ export interface CompiledProfile {
   readonly valueKind: Uint8Array;
   readonly prefixKind: Uint8Array;
   readonly unitsMax: Uint16Array;
+  /** Bytes a fixed field's value takes on the wire; 0 for LL/LLL fields. */
+  readonly fixedBytes: Uint16Array;
   readonly specs: ReadonlyArray<FieldSpec | undefined>;
 }
 
@@ -145,6 +147,7 @@ export function compileProfile(definition: ProfileDefinition): CompiledProfile {
   const valueKind = new Uint8Array(FIELD_NUMBER_MAX + 1);
   const prefixKind = new Uint8Array(FIELD_NUMBER_MAX + 1);
   const unitsMax = new Uint16Array(FIELD_NUMBER_MAX + 1);
+  const fixedBytes = new Uint16Array(FIELD_NUMBER_MAX + 1);
   const specs: Array<FieldSpec | undefined> = new Array(FIELD_NUMBER_MAX + 1).fill(undefined);
   for (const [field, spec] of definition.fields) {
     if (!Number.isInteger(field) || field < 2 || field > FIELD_NUMBER_MAX) {
@@ -163,6 +166,7 @@ export function compileProfile(definition: ProfileDefinition): CompiledProfile {
     valueKind[field] = value;
     prefixKind[field] = prefix;
     unitsMax[field] = spec.max;
+    if (prefix === PREFIX_FIXED) fixedBytes[field] = valueBytes(value, spec.max);
   }
   return {
     name,
@@ -174,6 +178,7 @@ export function compileProfile(definition: ProfileDefinition): CompiledProfile {
     valueKind,
     prefixKind,
     unitsMax,
+    fixedBytes,
     specs,
   };
 }

@@ -1,25 +1,34 @@
-import type { Config } from "../config.ts";
+import { defaultOf, isPostgresUrl, type Config } from "../config.ts";
 import { LedgerError, type Ledger } from "./ledger.ts";
+import { openPostgresLedger } from "./postgres/postgres-ledger.ts";
 import { openSqliteLedger } from "./sqlite/sqlite-ledger.ts";
 
 /**
  * Picks the ledger for the configured `db`: a PostgreSQL URL selects the shared ledger, anything else is
  * the path of an embedded SQLite file.
  */
-export type LedgerConfig = Pick<
-  Config,
-  "db" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "holdTimeoutSeconds" | "currency" | "panKey"
->;
+export type LedgerConfig = Pick<Config, "db" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "holdTimeoutSeconds" | "currency" | "panKey"> &
+  Partial<Pick<Config, "postgresPoolMax" | "postgresConnectTimeoutMs" | "postgresStatementTimeoutMs">>;
 
-export function isPostgresUrl(db: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(db);
-}
+export { isPostgresUrl };
 
 export async function openLedger(config: LedgerConfig, options: { clock?: () => number } = {}): Promise<Ledger> {
   if (config.panKey === undefined) {
     throw new LedgerError("invalid_input", "SEKISHO_PAN_KEY is not set: 32 bytes as 64 hex characters encrypt and index card numbers");
   }
-  if (isPostgresUrl(config.db)) throw new LedgerError("unavailable", "unavailable: PostgreSQL ledger not built yet");
+  const clock = options.clock ? { clock: options.clock } : {};
+  if (isPostgresUrl(config.db)) {
+    return openPostgresLedger({
+      url: config.db,
+      poolMax: config.postgresPoolMax ?? (defaultOf("postgresPoolMax") as number),
+      connectTimeoutMs: config.postgresConnectTimeoutMs ?? (defaultOf("postgresConnectTimeoutMs") as number),
+      statementTimeoutMs: config.postgresStatementTimeoutMs ?? (defaultOf("postgresStatementTimeoutMs") as number),
+      holdTimeoutSeconds: config.holdTimeoutSeconds,
+      currency: config.currency,
+      panKeyHex: config.panKey,
+      ...clock,
+    });
+  }
   return openSqliteLedger({
     path: config.db,
     synchronous: config.sqliteSynchronous,
@@ -27,6 +36,6 @@ export async function openLedger(config: LedgerConfig, options: { clock?: () => 
     holdTimeoutSeconds: config.holdTimeoutSeconds,
     currency: config.currency,
     panKeyHex: config.panKey,
-    ...(options.clock ? { clock: options.clock } : {}),
+    ...clock,
   });
 }

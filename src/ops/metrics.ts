@@ -25,7 +25,17 @@ function escapeLabel(value: string): string {
 }
 
 interface Metric {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly string[];
   render(): string;
+}
+
+export interface MetricDescription {
+  name: string;
+  type: "counter" | "gauge" | "histogram";
+  help: string;
+  labelNames: readonly string[];
 }
 
 export class Counter implements Metric {
@@ -130,6 +140,15 @@ export class MetricsRegistry {
   }
   histogram(name: string, help: string, buckets: readonly number[], labelNames: readonly string[] = []): Histogram {
     return this.register(name, new Histogram(name, help, buckets, labelNames));
+  }
+  /** What is registered: name, type, help and label names (for the README's metrics list and its test). */
+  list(): MetricDescription[] {
+    return [...this.metrics.values()].map((metric) => ({
+      name: metric.name,
+      type: metric instanceof Counter ? "counter" : metric instanceof Gauge ? "gauge" : "histogram",
+      help: metric.help,
+      labelNames: metric.labelNames,
+    }));
   }
   /** The Prometheus text exposition of every metric. */
   render(): string {

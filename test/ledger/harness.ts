@@ -4,7 +4,7 @@ import { RequestFactory, testPan } from "../support/requests.ts";
 /**
  * What the shared ledger cases need from an implementation: a fresh, empty ledger whose clock the test
  * moves, and a restart (close, open the same storage again). The SQLite tests give temp files; the
- * PostgreSQL tests will give a fresh schema.
+ * PostgreSQL tests give a fresh database.
  */
 export interface LedgerHarness {
   /** The current ledger; replaced by reopen(). */
@@ -23,6 +23,8 @@ export interface HarnessOptions {
 }
 
 export type OpenHarness = (options: HarnessOptions) => Promise<LedgerHarness>;
+
+export const TEST_PAN_KEY_HEX = "0f".repeat(32);
 
 /** 2026-11-15 12:00 UTC. Cards expiring 2611 are valid through this month. */
 export const TEST_NOW_MS = Date.UTC(2026, 10, 15, 12);

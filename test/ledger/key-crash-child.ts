@@ -4,7 +4,7 @@ import type { SqliteContext } from "../../src/ledger/sqlite/context.ts";
 import { openDatabase } from "../../src/ledger/sqlite/database.ts";
 import { KeyMerger } from "../../src/ledger/sqlite/key-index.ts";
 import { openSqliteLedger } from "../../src/ledger/sqlite/sqlite-ledger.ts";
-import { loadState } from "../../src/ledger/sqlite/state.ts";
+import { loadState } from "../../src/ledger/sqlite/load-state.ts";
 import { Writer } from "../../src/ledger/sqlite/writer.ts";
 import { CRASH_NOW_MS, crashBatch } from "./crash-workload.ts";
 

@@ -3,10 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteLedger, type SqliteLedgerOptions } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { SeededRandom } from "../../src/sim/random.ts";
-import type { HarnessOptions, LedgerHarness } from "./harness.ts";
+import { TEST_PAN_KEY_HEX, type HarnessOptions, type LedgerHarness } from "./harness.ts";
 import { ledgerCases } from "./ledger.cases.ts";
-
-export const TEST_PAN_KEY_HEX = "0f".repeat(32);
 
 /** A SQLite ledger on a fresh temp file, its clock and randomness under the test's control. */
 export async function openSqliteHarness(options: HarnessOptions, extra: Partial<SqliteLedgerOptions> = {}): Promise<LedgerHarness> {

@@ -1,41 +1,16 @@
-import { isExpiry } from "../../authorize/checks.ts";
+import type { AccountKind, AccountState, CardState } from "../batch/state.ts";
 import { effectiveLimits, validateLimits, type LimitOverrides } from "../card-limits.ts";
 import { isoTime, newId } from "../ids.ts";
-import { LedgerError, TERMINAL_CARD_STATUSES, type AccountBalances, type Card, type CardLimits, type CardStatus, type User } from "../ledger.ts";
-import { isPan, panDisplay } from "../pan-vault.ts";
+import { checkCurrency, checkStatus, checkStatusChange, optionalText } from "../input-checks.ts";
+import { LedgerError, type Card, type CardLimits, type CardStatus, type User } from "../ledger.ts";
+import { cardEventData, cardOf, type SealedPan, type UserRow } from "../views.ts";
 import type { SqliteContext } from "./context.ts";
-import type { AccountKind, AccountState, CardState } from "./state.ts";
 
 /**
  * Users, their accounts and cards: the API side of the ledger. Each function runs inside the ledger's
  * write transaction. Expected failures throw LedgerError before anything in memory has changed, so the
  * ledger can roll back without rebuilding its state.
  */
-const TEXT_MAX = 256;
-const CARD_STATUSES: readonly CardStatus[] = ["active", "suspended", "lost", "stolen", "closed"];
-
-interface UserRow {
-  seq: number;
-  id: string;
-  external_id: string | null;
-  name: string | null;
-  created_at_ms: number;
-}
-
-function optionalText(value: unknown, what: string): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== "string" || value.length === 0 || value.length > TEXT_MAX) {
-    throw new LedgerError("invalid_input", `${what} must be text of 1 to ${TEXT_MAX} characters`);
-  }
-  return value;
-}
-
-export function checkCurrency(currency: unknown): number {
-  if (!(typeof currency === "number" && Number.isInteger(currency) && currency >= 1 && currency <= 999)) {
-    throw new LedgerError("invalid_input", "currency must be an ISO 4217 numeric code (1-999)");
-  }
-  return currency;
-}
 
 export function createUser(ctx: SqliteContext, input: { externalId?: string | null; name?: string | null; currency?: number }): User {
   const externalId = optionalText(input.externalId, "externalId");
@@ -81,47 +56,6 @@ export function requireUser(ctx: SqliteContext, userId: string): { row: UserRow;
   const found = findUser(ctx, userId);
   if (found === null) throw new LedgerError("not_found", "no such user");
   return found;
-}
-
-export function userOf(row: UserRow): User {
-  return { id: row.id, externalId: row.external_id, name: row.name, createdAt: isoTime(row.created_at_ms) };
-}
-
-export function balancesOf(account: AccountState): AccountBalances {
-  return {
-    accountId: account.id,
-    currency: account.currency,
-    ledgerBalance: account.ledger,
-    availableBalance: account.ledger - account.held,
-    heldAmount: account.held,
-  };
-}
-
-export function cardOf(card: CardState, userId: string): Card {
-  return {
-    id: card.id,
-    userId,
-    panMasked: card.panMasked,
-    last4: card.last4,
-    expiry: card.expiry,
-    status: card.status,
-    limits: card.limits,
-    createdAt: isoTime(card.createdAtMs),
-    updatedAt: isoTime(card.updatedAtMs),
-  };
-}
-
-export interface SealedPan {
-  readonly index: string;
-  readonly sealed: Uint8Array;
-  readonly panMasked: string;
-  readonly last4: string;
-}
-
-export function checkNewCard(input: { pan: string; expiry: string; limits?: Partial<CardLimits> }): Partial<CardLimits> {
-  if (typeof input.pan !== "string" || !isPan(input.pan)) throw new LedgerError("invalid_input", "PAN must be 12 to 19 digits");
-  if (typeof input.expiry !== "string" || !isExpiry(input.expiry)) throw new LedgerError("invalid_input", "expiry must be YYMM");
-  return validateLimits(input.limits);
 }
 
 export function issueCard(ctx: SqliteContext, userId: string, input: { expiry: string; limits: Partial<CardLimits> }, pan: SealedPan): Card {
@@ -170,13 +104,11 @@ export function issueCard(ctx: SqliteContext, userId: string, input: { expiry: s
 
 export function updateCard(ctx: SqliteContext, cardId: string, patch: { status?: CardStatus; limits?: Partial<CardLimits> }): Card {
   const limits = validateLimits(patch.limits);
-  if (patch.status !== undefined && !CARD_STATUSES.includes(patch.status)) throw new LedgerError("invalid_input", "unknown card status");
+  checkStatus(patch.status);
   const card = ctx.state.cardsById.get(cardId);
   if (card === undefined) throw new LedgerError("not_found", "no such card");
   const status = patch.status ?? card.status;
-  if (status !== card.status && TERMINAL_CARD_STATUSES.includes(card.status)) {
-    throw new LedgerError("invalid_state", `a ${card.status} card cannot change status`);
-  }
+  checkStatusChange(card.status, status);
   const overrides: LimitOverrides = { ...card.overrides, ...limits };
   const nowMs = ctx.clock();
   ctx.db
@@ -200,19 +132,5 @@ export function userIdOf(ctx: SqliteContext, userSeq: number): string {
 
 /** Card events carry the masked PAN only. */
 function cardEvent(ctx: SqliteContext, card: CardState, userId: string, action: "issued" | "updated", nowMs: number): void {
-  const data = {
-    action,
-    card_id: card.id,
-    user_id: userId,
-    pan_masked: card.panMasked,
-    last4: card.last4,
-    expiry: card.expiry,
-    status: card.status,
-    limits: card.limits,
-  };
-  ctx.writer.event("card.updated", card.accountSeq, null, data, nowMs);
-}
-
-export function sealPan(pan: string, index: string, sealed: Uint8Array): SealedPan {
-  return { index, sealed, ...panDisplay(pan) };
+  ctx.writer.event("card.updated", card.accountSeq, null, cardEventData(card, userId, action), nowMs);
 }

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { CardLimits } from "../ledger.ts";
 import type { PanVault } from "../pan-vault.ts";
-import type { LedgerState } from "./state.ts";
+import type { SqliteLedgerState } from "./load-state.ts";
 import type { Writer } from "./writer.ts";
 
 /**
@@ -16,5 +16,5 @@ export interface SqliteContext {
   readonly currency: number;
   readonly limitDefaults: CardLimits;
   readonly holdTimeoutMs: number;
-  state: LedgerState;
+  state: SqliteLedgerState;
 }

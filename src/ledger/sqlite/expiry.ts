@@ -1,7 +1,6 @@
 import { setMeta } from "./checkpoint.ts";
 import type { SqliteContext } from "./context.ts";
-import { TRANSACTION_COLUMNS, rowFromColumns, type TransactionRow } from "./records.ts";
-import { plainRow } from "./topups.ts";
+import { plainRow, TRANSACTION_COLUMNS, rowFromColumns, type TransactionRow } from "../batch/records.ts";
 
 /**
  * Hold expiry: a hold neither cleared nor reversed within the hold timeout is released. Each expiry is a

@@ -12,8 +12,10 @@ import {
   type Ledger,
   type OutboxEvent,
 } from "../ledger.ts";
+import { checkNewCard } from "../input-checks.ts";
 import { createPanVault } from "../pan-vault.ts";
-import { Authorizer } from "./authorizer.ts";
+import { balancesOf, cardOf, sealPan, userOf } from "../views.ts";
+import { Authorizer } from "../batch/authorizer.ts";
 import * as cardholders from "./cardholders.ts";
 import { CHECKPOINT_TRANSACTIONS_DEFAULT, writeCheckpoint } from "./checkpoint.ts";
 import { checkConsistency } from "./consistency.ts";
@@ -23,8 +25,8 @@ import { expireHoldsChunk, forgetEarlyReversals } from "./expiry.ts";
 import { listTransactions } from "./history.ts";
 import { KEY_MERGE_KEYS_MAX, KeyMerger } from "./key-index.ts";
 import * as outbox from "./outbox.ts";
-import { RecordReader } from "./records.ts";
-import { loadState } from "./state.ts";
+import { loadState } from "./load-state.ts";
+import { RecordReader } from "./record-reader.ts";
 import { topUp } from "./topups.ts";
 import { Writer } from "./writer.ts";
 
@@ -133,7 +135,7 @@ export class SqliteLedger implements Ledger {
     if (!(Number.isInteger(this.keyMergeKeysMax) && this.keyMergeKeysMax >= 1)) throw new Error("assertion: keyMergeKeysMax must be a positive integer");
     this.keyMerger = new KeyMerger(db);
     this.authorizer = new Authorizer(ctx.state, {
-      reader: new RecordReader(db),
+      reader: new RecordReader(db, () => this.ctx.state.recentKeys),
       writer: ctx.writer,
       panIndexInto: (pan, out) => ctx.vault.indexInto(pan, out),
       approvalCodes: approvalCodeSource(options.randomBytes ?? cryptoRandomBytes),
@@ -164,22 +166,22 @@ export class SqliteLedger implements Ledger {
   async getUser(userId: string) {
     this.assertUsable();
     const found = cardholders.findUser(this.ctx, userId);
-    return found === null ? null : { user: cardholders.userOf(found.row), balances: cardholders.balancesOf(found.account) };
+    return found === null ? null : { user: userOf(found.row), balances: balancesOf(found.account) };
   }
 
   async issueCard(userId: string, input: { pan: string; expiry: string; limits?: Partial<CardLimits> }): Promise<Card> {
     this.assertUsable();
-    const limits = cardholders.checkNewCard(input);
+    const limits = checkNewCard(input);
     const sealed = await this.ctx.vault.seal(input.pan);
     // After the await: the user or the PAN may have changed meanwhile; issueCard checks both inside the transaction.
-    const pan = cardholders.sealPan(input.pan, this.ctx.vault.index(input.pan), sealed);
+    const pan = sealPan(input.pan, this.ctx.vault.index(input.pan), sealed);
     return this.write(() => cardholders.issueCard(this.ctx, userId, { expiry: input.expiry, limits }, pan));
   }
 
   async getCard(cardId: string): Promise<Card | null> {
     this.assertUsable();
     const card = this.ctx.state.cardsById.get(cardId);
-    return card === undefined ? null : cardholders.cardOf(card, cardholders.userIdOf(this.ctx, card.userSeq));
+    return card === undefined ? null : cardOf(card, cardholders.userIdOf(this.ctx, card.userSeq));
   }
 
   async updateCard(cardId: string, patch: { status?: CardStatus; limits?: Partial<CardLimits> }): Promise<Card> {

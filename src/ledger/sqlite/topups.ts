@@ -1,16 +1,15 @@
 import { isoTime, newId } from "../ids.ts";
 import { LedgerError, type TopUp } from "../ledger.ts";
-import { MINOR_AMOUNT_MAX, isPositiveMinor } from "../money.ts";
-import { checkCurrency, requireUser } from "./cardholders.ts";
+import { plainRow } from "../batch/records.ts";
+import { checkCurrency, checkTopUp } from "../input-checks.ts";
+import { MINOR_AMOUNT_MAX } from "../money.ts";
+import { requireUser } from "./cardholders.ts";
 import type { SqliteContext } from "./context.ts";
-import type { TransactionRow } from "./records.ts";
 
 /**
  * Top-ups: money in from the program's funding account. Idempotent per user and Idempotency-Key: the same
  * key with the same fingerprint returns the first top-up; with another fingerprint it is refused.
  */
-const KEY_LENGTH_MAX = 255;
-
 interface TopUpRow {
   id: string;
   fingerprint: string;
@@ -24,12 +23,8 @@ export function topUp(
   userId: string,
   input: { amount: number; currency?: number; idempotencyKey: string; fingerprint: string },
 ): { topUp: TopUp; replayed: boolean } {
-  if (!isPositiveMinor(input.amount)) throw new LedgerError("invalid_amount", "amount must be a positive integer in minor units");
+  checkTopUp(input);
   const key = input.idempotencyKey;
-  if (typeof key !== "string" || key.length === 0 || key.length > KEY_LENGTH_MAX) {
-    throw new LedgerError("invalid_input", `idempotency key must be 1 to ${KEY_LENGTH_MAX} characters`);
-  }
-  if (typeof input.fingerprint !== "string") throw new LedgerError("invalid_input", "fingerprint must be text");
   const { row: user, account } = requireUser(ctx, userId);
   const earlier = ctx.db
     .query("SELECT id, fingerprint, amount_minor, currency, created_at_ms FROM topups WHERE user_seq = ? AND idempotency_key = ?")
@@ -63,54 +58,4 @@ export function topUp(
     .run(id, user.seq, key, input.fingerprint, input.amount, currency, row.seq, nowMs);
   ctx.writer.event("topup", account.seq, row.seq, null, nowMs);
   return { topUp: { id, userId, amount: input.amount, currency, createdAt: isoTime(nowMs) }, replayed: false };
-}
-
-/** A transaction row that is not a network request (top-up, expiry). */
-export function plainRow(
-  seq: number,
-  kind: "topup" | "expiry",
-  accountSeq: number,
-  amount: number,
-  currency: number,
-  nowMs: number,
-): TransactionRow {
-  return {
-    seq,
-    kind,
-    mti: null,
-    key: null,
-    cardSeq: null,
-    accountSeq,
-    prevSeq: null,
-    requestAmount: null,
-    requestCurrency: null,
-    billingAmount: null,
-    billingCurrency: null,
-    amount,
-    approvedAmount: amount,
-    accountCurrency: currency,
-    responseCode: null,
-    approvalCode: null,
-    availableBalance: null,
-    status: "posted",
-    reason: null,
-    networkResponseCode: null,
-    networkApprovalCode: null,
-    originalKey: null,
-    replacementAmount: null,
-    relatedSeq: null,
-    reversedAmount: 0,
-    holdAmount: null,
-    holdState: null,
-    holdResolvedAtMs: null,
-    usageDay: null,
-    processingCode: null,
-    retrievalReference: null,
-    merchantCategory: null,
-    terminalId: null,
-    merchantId: null,
-    merchantNameLocation: null,
-    receivedAtMs: null,
-    createdAtMs: nowMs,
-  };
 }

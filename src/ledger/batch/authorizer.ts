@@ -1,24 +1,26 @@
 import type { ApprovalCodeSource } from "../../authorize/approval-code.ts";
 import { utcDay } from "../../authorize/checks.ts";
-import { decideAdvice, decideAuthorization, decideReversal, type ReversalOriginal } from "../../authorize/decide.ts";
-import type { AccountFacts, Outcome, UsageFacts } from "../../authorize/facts.ts";
+import { decideAdvice, decideAuthorization, decideReversal } from "../../authorize/decide.ts";
+import type { Outcome, UsageFacts } from "../../authorize/facts.ts";
 import { replayDecision, resolvePrior } from "../../authorize/prior.ts";
 import { messageKind } from "../../authorize/transaction-key.ts";
 import type { AuthorizationDecision, AuthorizationRequest, TransactionKind } from "../ledger.ts";
 import { PAN_INDEX_BYTES, PAN_INDEX_SCRATCH_BYTES } from "../pan-vault.ts";
-import { RecordsByKey, type NetworkRecord, type RecordReader, type TransactionStatus } from "./records.ts";
+import type { EffectWriter, EventType } from "./effect-writer.ts";
+import { facts, pickOriginal, reversalFacts, statusOf } from "./record-facts.ts";
+import { RecordsByKey, type NetworkRecord, type RecordSource, type TransactionStatus } from "./records.ts";
 import { countUsage, type AccountState, type CardState, type LedgerState } from "./state.ts";
-import type { EventType, Writer } from "./writer.ts";
 
 /**
- * One batch of network requests, decided in order against the in-memory state and the records already
- * stored for their keys. The rules are the pure functions of src/authorize/; this class gathers their
- * facts and applies the effects they return through the Writer. Requests of one batch see each other's
- * effects: the state changes at once, and every new record joins the batch's map of records by key.
+ * One batch of network requests, decided in order against a LedgerState and the records already stored
+ * for their keys. The rules are the pure functions of src/authorize/; this class gathers their facts and
+ * applies the effects they return through the writer. Requests of one batch see each other's effects: the
+ * state changes at once, and every new record joins the batch's map of records by key. Both ledgers run
+ * their batches through it; they differ only in where the state, the records and the writes live.
  */
 export interface AuthorizerOptions {
-  readonly reader: RecordReader;
-  readonly writer: Writer;
+  readonly reader: RecordSource;
+  readonly writer: EffectWriter;
   readonly panIndexInto: (pan: string, out: Uint8Array) => void;
   readonly approvalCodes: ApprovalCodeSource;
 }
@@ -26,7 +28,6 @@ export interface AuthorizerOptions {
 const NO_USAGE: UsageFacts = { amount: 0, count: 0 };
 const PAN_DIGITS_MIN = 12;
 const PAN_DIGITS_MAX = 19;
-const NETWORK_APPROVED: ReadonlySet<string> = new Set(["00", "10"]);
 
 export class Authorizer {
   private readonly records = new RecordsByKey();
@@ -46,22 +47,17 @@ export class Authorizer {
     this.state = state;
   }
 
-  /** Runs inside the caller's SQLite transaction; the caller flushes the writer and commits. */
+  /** Runs inside the caller's transaction; the caller flushes the writer and commits. */
   run(requests: readonly AuthorizationRequest[], nowMs: number): AuthorizationDecision[] {
-    this.nowMs = nowMs;
-    this.records.clear();
-    this.indexPans(requests);
-    this.options.reader.read(keysOf(requests), this.state.recentKeys, this.records);
-    const decisions = new Array<AuthorizationDecision>(requests.length);
-    for (let i = 0; i < requests.length; i++) {
-      this.current = i;
-      decisions[i] = this.decide(requests[i]!);
-    }
-    return decisions;
+    this.prepare(requests);
+    return this.decidePrepared(requests, nowMs);
   }
 
-  /** Hashes every PAN of the batch in one tight loop (the hash stays hot in the CPU's caches). */
-  private indexPans(requests: readonly AuthorizationRequest[]): void {
+  /**
+   * Hashes every PAN of the batch in one tight loop (the hash stays hot in the CPU's caches). Public for a
+   * ledger that must know a batch's cards before it opens the transaction: see preparedIndexes().
+   */
+  prepare(requests: readonly AuthorizationRequest[]): void {
     if (this.batchIndexes.length < requests.length * PAN_INDEX_BYTES) this.batchIndexes = new Uint8Array(requests.length * PAN_INDEX_BYTES);
     this.batchHasIndex.length = requests.length;
     for (let i = 0; i < requests.length; i++) {
@@ -72,6 +68,25 @@ export class Authorizer {
       this.options.panIndexInto(pan, this.panIndex);
       this.batchIndexes.set(this.panIndex.subarray(0, PAN_INDEX_BYTES), i * PAN_INDEX_BYTES);
     }
+  }
+
+  /** The prepared batch's PAN indexes: request i's 32 bytes start at i × PAN_INDEX_BYTES when has[i]. */
+  preparedIndexes(): { readonly bytes: Uint8Array; readonly has: readonly boolean[] } {
+    return { bytes: this.batchIndexes, has: this.batchHasIndex };
+  }
+
+  /** Decides the batch last given to prepare(). */
+  decidePrepared(requests: readonly AuthorizationRequest[], nowMs: number): AuthorizationDecision[] {
+    if (this.batchHasIndex.length !== requests.length) throw new Error("assertion: the batch decided is not the one prepared");
+    this.nowMs = nowMs;
+    this.records.clear();
+    this.options.reader.read(keysOf(requests), this.records);
+    const decisions = new Array<AuthorizationDecision>(requests.length);
+    for (let i = 0; i < requests.length; i++) {
+      this.current = i;
+      decisions[i] = this.decide(requests[i]!);
+    }
+    return decisions;
   }
 
   private decide(request: AuthorizationRequest): AuthorizationDecision {
@@ -232,7 +247,7 @@ export class Authorizer {
     if (record.accountSeq !== null) this.options.writer.event(type, record.accountSeq, record.seq, null, this.nowMs);
   }
 
-  /** The card the current request's PAN names, found by the index indexPans() computed for it. */
+  /** The card the current request's PAN names, found by the index prepare() computed for it. */
   private currentCard(): CardState | null {
     if (!this.batchHasIndex[this.current]) return null;
     return this.state.cardsByPanIndex.find(this.batchIndexes, this.current * PAN_INDEX_BYTES);
@@ -258,7 +273,7 @@ export class Authorizer {
 }
 
 /** Every key a batch may need records for (duplicates are harmless in the IN lists). */
-function keysOf(requests: readonly AuthorizationRequest[]): string[] {
+export function keysOf(requests: readonly AuthorizationRequest[]): string[] {
   const keys: string[] = [];
   for (const request of requests) {
     keys.push(request.key);
@@ -266,39 +281,3 @@ function keysOf(requests: readonly AuthorizationRequest[]): string[] {
   }
   return keys;
 }
-
-function facts(account: AccountState | null): AccountFacts | null {
-  return account === null ? null : { currency: account.currency, availableBalance: account.ledger - account.held };
-}
-
-function statusOf(kind: TransactionKind, request: AuthorizationRequest, decision: AuthorizationDecision): TransactionStatus {
-  if (kind === "reversal") return "posted";
-  if (kind === "advice") return NETWORK_APPROVED.has(request.networkResponseCode ?? "") && decision.responseCode === "00" ? "approved" : "declined";
-  const approved = decision.responseCode === "00" || decision.responseCode === "10";
-  if (!approved) return "declined";
-  return kind === "financial" ? "posted" : "approved";
-}
-
-/** The record a reversal acts on: the one holding for the key, else a posted financial, else any. */
-function pickOriginal(records: readonly NetworkRecord[]): NetworkRecord | null {
-  const candidates = records.filter((record) => messageKind(record.mti) !== "reversal" && messageKind(record.mti) !== null);
-  return (
-    candidates.find((record) => record.holdState === "pending") ??
-    candidates.find((record) => record.holdState !== null) ??
-    candidates.find((record) => record.kind === "financial" && record.approvedAmount !== null) ??
-    candidates[0] ??
-    null
-  );
-}
-
-function reversalFacts(original: NetworkRecord | null): ReversalOriginal | null {
-  if (original === null) return null;
-  const isPostedFinancial = original.kind === "financial" && original.approvedAmount !== null;
-  return {
-    requestAmount: original.requestAmount ?? 0,
-    accountAmount: original.amount ?? 0,
-    pendingHold: original.holdState === "pending" ? original.holdAmount : null,
-    postedRemaining: isPostedFinancial ? original.approvedAmount! - original.reversedAmount : null,
-  };
-}
-

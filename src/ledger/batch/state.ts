@@ -1,23 +1,20 @@
-import type { Database } from "bun:sqlite";
 import { effectiveLimits, type LimitOverrides } from "../card-limits.ts";
 import type { CardLimits, CardStatus } from "../ledger.ts";
 import { addMinor } from "../money.ts";
 import { CardIndex } from "./card-index.ts";
-import { loadRecentKeys, RecentKeys } from "./key-index.ts";
 
 /**
- * The hot state the SQLite ledger keeps in memory: every account's balances and every card, looked up
- * by PAN index. The ledger is the file's only writer (exclusive lock), so a write-through cache is
- * coherent; it is rebuilt from disk at start-up and after any failed transaction, never patched back.
+ * The state a batch is decided against: accounts with their balances and cards looked up by PAN index,
+ * the early reversals waiting for their originals, and the sequences new rows take.
  *
- * Rebuilding: accounts and cards from their tables, held amounts from the pending holds (all at or after
- * the sequence meta remembers as the oldest pending one), the two derived values that are checkpointed
- * rather than written per batch — each account's history head and each card's usage of the day — from the
- * last checkpoint plus a replay of the transactions after it, and the keys not yet merged into
- * transaction_keys from the transactions after the merged sequence (key-index.ts).
+ * The SQLite ledger keeps all of it in memory: it is the file's only writer (exclusive lock), so a
+ * write-through cache is coherent; rebuilt from disk at start-up and after any failed transaction, never
+ * patched back (see sqlite/load-state.ts). Every card and account stays in memory (a few hundred bytes
+ * each), so the embedded ledger suits programs of up to about a million cards.
  *
- * Size: every card and account stays in memory (a few hundred bytes each), so the embedded ledger suits
- * programs of up to about a million cards; larger programs belong on the shared PostgreSQL ledger.
+ * The PostgreSQL ledger shares its database with other instances and keeps nothing of this: it builds a
+ * LedgerState per transaction from the rows it has just locked (only the accounts and cards the
+ * transaction touches) and drops it after the commit.
  */
 export type AccountKind = "cardholder" | "funding" | "settlement";
 
@@ -75,8 +72,6 @@ export class LedgerState {
   readonly cardsById = new Map<string, CardState>();
   readonly cardsByPanIndex = new CardIndex<CardState>();
   readonly earlyReversals = new Map<string, EarlyReversal>();
-  /** Keys of the transactions not yet in transaction_keys. */
-  recentKeys = new RecentKeys(0);
   /** Accounts and cards whose derived values changed since the last checkpoint. */
   readonly dirtyAccounts = new DirtyList<AccountState>();
   readonly dirtyCards = new DirtyList<CardState>();
@@ -143,17 +138,8 @@ function systemKey(kind: AccountKind, currency: number): string {
   return `${kind}:${currency}`;
 }
 
-interface AccountRow {
-  seq: number;
-  id: string;
-  kind: AccountKind;
-  user_seq: number | null;
-  currency: number;
-  ledger_balance_minor: number;
-  history_head_seq: number | null;
-}
-
-interface CardRow {
+/** A cards row with its numbers as numbers (both ledgers store the same columns). */
+export interface CardRow {
   seq: number;
   id: string;
   user_seq: number;
@@ -211,63 +197,4 @@ export function countUsage(card: CardState, day: number, amount: number): void {
   if (day !== card.usageDay) throw new Error("assertion: usage counted on an earlier day than the card's");
   card.usageAmount = addMinor(card.usageAmount, amount, "daily usage");
   card.usageCount += 1;
-}
-
-export function loadState(db: Database, defaults: CardLimits, nowMs: number): LedgerState {
-  const state = new LedgerState();
-  for (const row of db.query("SELECT * FROM accounts ORDER BY seq").all() as AccountRow[]) {
-    state.addAccount({
-      seq: row.seq,
-      id: row.id,
-      kind: row.kind,
-      userSeq: row.user_seq,
-      currency: row.currency,
-      ledger: row.ledger_balance_minor,
-      held: 0,
-      head: row.history_head_seq,
-      dirty: false,
-    });
-  }
-  for (const row of db.query("SELECT * FROM cards ORDER BY seq").all() as CardRow[]) state.addCard(cardFromRow(row, defaults));
-  state.pendingHoldsFromSeq = Number(metaValue(db, "pending_holds_from_seq") ?? 1);
-  const held = db.query(
-    "SELECT account_seq, SUM(hold_amount_minor) AS held FROM transactions WHERE seq >= ? AND hold_state = 'pending' GROUP BY account_seq",
-  );
-  for (const row of held.all(state.pendingHoldsFromSeq) as Array<{ account_seq: number; held: number }>) {
-    const account = state.accounts.get(row.account_seq);
-    if (account === undefined) throw new Error(`assertion: pending hold on unknown account ${row.account_seq}`);
-    account.held = row.held;
-  }
-  const early = db.query("SELECT original_key, remaining_minor, reversal_seq, created_at_ms FROM early_reversals");
-  for (const row of early.all() as Array<{ original_key: string; remaining_minor: number; reversal_seq: number; created_at_ms: number }>) {
-    state.earlyReversals.set(row.original_key, { remaining: row.remaining_minor, reversalSeq: row.reversal_seq, createdAtMs: row.created_at_ms });
-  }
-  const maxOf = (table: string) => ((db.query(`SELECT MAX(seq) AS m FROM ${table}`).get() as { m: number | null }).m ?? 0) + 1;
-  state.nextTxnSeq = maxOf("transactions");
-  state.nextLineSeq = maxOf("journal_lines");
-  state.nextOutboxSeq = maxOf("outbox");
-  state.checkpointSeq = Number(metaValue(db, "checkpoint_seq") ?? 0);
-  replaySinceCheckpoint(db, state);
-  state.recentKeys = loadRecentKeys(db, nowMs);
-  return state;
-}
-
-export function metaValue(db: Database, name: string): string | null {
-  const row = db.query("SELECT value FROM meta WHERE name = ?").get(name) as { value: string } | null;
-  return row === null ? null : row.value;
-}
-
-/** Heads and daily usage from the transactions written after the last checkpoint, in order. */
-function replaySinceCheckpoint(db: Database, state: LedgerState): void {
-  const rows = db
-    .query("SELECT seq, account_seq, card_seq, usage_day, approved_amount_minor FROM transactions WHERE seq > ? ORDER BY seq")
-    .values(state.checkpointSeq) as Array<[number, number | null, number | null, number | null, number | null]>;
-  for (const [seq, accountSeq, cardSeq, usageDay, approved] of rows) {
-    if (accountSeq !== null) state.chain(state.accounts.get(accountSeq)!, seq);
-    if (usageDay !== null && cardSeq !== null && approved !== null) {
-      const card = state.cards.get(cardSeq)!;
-      countUsage(card, usageDay, approved);
-      state.dirtyCards.add(card);
-    }
-  }
 }

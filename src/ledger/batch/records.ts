@@ -1,11 +1,10 @@
-import type { Database, Statement } from "bun:sqlite";
 import type { ResponseCode, TransactionKind } from "../ledger.ts";
-import { MergedKeyReader, type RecentKeys } from "./key-index.ts";
 
 /**
- * Rows of the transactions table as the ledger handles them in memory during a transaction: new rows are
+ * Rows of the transactions table as a ledger handles them in memory during a transaction: new rows are
  * kept as objects until the transaction writes them (a later request in the same batch may still change
- * them), stored rows read back for a key are changed in place and written back as UPDATEs.
+ * them), stored rows read back for a key are changed in place and written back as UPDATEs. Both ledgers
+ * store the same columns.
  */
 export type TransactionStatus = "approved" | "declined" | "reversed" | "partially_reversed" | "expired" | "posted";
 export type HoldState = "pending" | "posted" | "voided" | "expired";
@@ -136,56 +135,57 @@ export class RecordsByKey {
   }
 }
 
-const SEQS_PER_QUERY = 64;
+/** Where a batch's stored records come from: the ledger reads them for the batch's keys into `into`. */
+export interface RecordSource {
+  read(keys: readonly string[], into: RecordsByKey): void;
+}
 
-/**
- * Reads every stored network record for a set of keys: their sequences from the key index (the recent
- * keys in memory and transaction_keys on disk, see key-index.ts), then the rows by sequence, in a few
- * IN (…) queries. A key's records arrive oldest first.
- */
-export class RecordReader {
-  private readonly merged: MergedKeyReader;
-  private readonly bySeqs: Statement;
-  private readonly seqs: number[] = [];
-  private readonly chunk = new Array<number | null>(SEQS_PER_QUERY);
-
-  constructor(db: Database) {
-    this.merged = new MergedKeyReader(db);
-    const placeholders = Array.from({ length: SEQS_PER_QUERY }, () => "?").join(", ");
-    this.bySeqs = db.prepare(`SELECT * FROM transactions WHERE seq IN (${placeholders}) ORDER BY seq`);
-  }
-
-  read(keys: readonly string[], recent: RecentKeys, into: RecordsByKey): void {
-    const seqs = this.seqs;
-    seqs.length = 0;
-    this.merged.seqsInto(keys, seqs);
-    for (const key of keys) recent.seqsInto(key, seqs);
-    if (seqs.length === 0) return;
-    seqs.sort((a, b) => a - b);
-    const chunk = this.chunk;
-    let filled = 0;
-    let last = 0;
-    for (const seq of seqs) {
-      if (seq === last) continue; // a key named twice in the batch (as a key and as an original)
-      last = seq;
-      chunk[filled++] = seq;
-      if (filled === SEQS_PER_QUERY) {
-        this.readRows(into);
-        filled = 0;
-      }
-    }
-    if (filled > 0) {
-      chunk.fill(null, filled);
-      this.readRows(into);
-    }
-  }
-
-  private readRows(into: RecordsByKey): void {
-    for (const source of this.bySeqs.all(...this.chunk) as Array<Record<string, unknown>>) {
-      const record = rowFromColumns<TransactionRow>(source, TRANSACTION_COLUMNS) as NetworkRecord;
-      if (record.key === null) throw new Error(`assertion: the key index names transaction ${record.seq}, which has no key`);
-      record.stored = true;
-      into.add(record);
-    }
-  }
+/** A transaction row that is not a network request (top-up, expiry). */
+export function plainRow(
+  seq: number,
+  kind: "topup" | "expiry",
+  accountSeq: number,
+  amount: number,
+  currency: number,
+  nowMs: number,
+): TransactionRow {
+  return {
+    seq,
+    kind,
+    mti: null,
+    key: null,
+    cardSeq: null,
+    accountSeq,
+    prevSeq: null,
+    requestAmount: null,
+    requestCurrency: null,
+    billingAmount: null,
+    billingCurrency: null,
+    amount,
+    approvedAmount: amount,
+    accountCurrency: currency,
+    responseCode: null,
+    approvalCode: null,
+    availableBalance: null,
+    status: "posted",
+    reason: null,
+    networkResponseCode: null,
+    networkApprovalCode: null,
+    originalKey: null,
+    replacementAmount: null,
+    relatedSeq: null,
+    reversedAmount: 0,
+    holdAmount: null,
+    holdState: null,
+    holdResolvedAtMs: null,
+    usageDay: null,
+    processingCode: null,
+    retrievalReference: null,
+    merchantCategory: null,
+    terminalId: null,
+    merchantId: null,
+    merchantNameLocation: null,
+    receivedAtMs: null,
+    createdAtMs: nowMs,
+  };
 }

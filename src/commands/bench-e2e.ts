@@ -1,0 +1,61 @@
+import { endToEndFromFlags, END_TO_END_FLAGS, END_TO_END_FLAGS_HELP } from "./end-to-end-flags.ts";
+import { runEndToEnd, type EndToEndReport } from "../demo/end-to-end.ts";
+import { formatSummary } from "../sim/report-text.ts";
+import { parseFlags } from "./cli.ts";
+import { endToEndOk, explainFailure, formatProcessorSummary } from "./demo.ts";
+
+export const benchE2eUsage = `sekisho bench [e2e] [options] [--json]
+
+The demo's run, for measurement: processor(s) and simulator on loopback, flat out within the window.
+--json prints one JSON report on stdout: sent, answered, unanswered, approved, declined, tps,
+latency_ms {p50, p99, p999, max}, ledger_consistent, and the processors' peak RSS and CPU.
+
+${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", "256")}
+  --json            one JSON report`;
+
+export function benchReport(report: EndToEndReport): Record<string, unknown> {
+  const sim = report.sim;
+  return {
+    sent: sim.sent,
+    answered: sim.answered,
+    unanswered: sim.unanswered,
+    approved: sim.approved,
+    declined: sim.declined,
+    check_failures: sim.check_failures,
+    tps: sim.tps,
+    latency_ms: sim.latency_ms,
+    ledger_consistent: sim.ledger_consistent === true && (report.consistency?.consistent ?? true),
+    ledger: report.ledger,
+    profile: sim.profile,
+    links: sim.links,
+    window: sim.window,
+    instances: report.processors.length,
+    duration_s: sim.duration_s,
+    seed: sim.seed,
+    processor_exit_codes: report.processors.map((p) => p.exitCode),
+    processor_rss_peak_mb: report.processors.map((p) => p.rssPeakMb),
+    processor_cpu_s: report.processors.map((p) => p.cpuSeconds),
+    simulator_cpu_s: Math.round(report.simCpuSeconds * 10) / 10,
+  };
+}
+
+export async function runBenchE2e(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, { ...END_TO_END_FLAGS, json: { type: "boolean" } });
+  if (values.help) {
+    console.log(benchE2eUsage);
+    return 0;
+  }
+  const flags = endToEndFromFlags(values, { durationSeconds: 10, windowMax: 256 });
+  let report: EndToEndReport;
+  try {
+    report = await runEndToEnd(flags);
+  } catch (error) {
+    explainFailure(error);
+  }
+  if (values.json) console.log(JSON.stringify(benchReport(report)));
+  else {
+    console.log(formatSummary(report.sim));
+    console.log(formatProcessorSummary(report));
+  }
+  return endToEndOk(report) ? 0 : 1;
+}

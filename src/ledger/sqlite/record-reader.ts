@@ -1,0 +1,62 @@
+import type { Database, Statement } from "bun:sqlite";
+import { rowFromColumns, TRANSACTION_COLUMNS, type NetworkRecord, type RecordSource, type RecordsByKey, type TransactionRow } from "../batch/records.ts";
+import { MergedKeyReader, type RecentKeys } from "./key-index.ts";
+
+const SEQS_PER_QUERY = 64;
+
+/**
+ * Reads every stored network record for a set of keys: their sequences from the key index (the recent
+ * keys in memory and transaction_keys on disk, see key-index.ts), then the rows by sequence, in a few
+ * IN (…) queries. A key's records arrive oldest first.
+ */
+export class RecordReader implements RecordSource {
+  private readonly merged: MergedKeyReader;
+  private readonly bySeqs: Statement;
+  private readonly seqs: number[] = [];
+  private readonly chunk = new Array<number | null>(SEQS_PER_QUERY);
+
+  constructor(
+    db: Database,
+    /** The ledger's recent keys as they are now (the state holding them is replaced by a rebuild). */
+    private readonly recentKeys: () => RecentKeys,
+  ) {
+    this.merged = new MergedKeyReader(db);
+    const placeholders = Array.from({ length: SEQS_PER_QUERY }, () => "?").join(", ");
+    this.bySeqs = db.prepare(`SELECT * FROM transactions WHERE seq IN (${placeholders}) ORDER BY seq`);
+  }
+
+  read(keys: readonly string[], into: RecordsByKey): void {
+    const seqs = this.seqs;
+    seqs.length = 0;
+    this.merged.seqsInto(keys, seqs);
+    const recent = this.recentKeys();
+    for (const key of keys) recent.seqsInto(key, seqs);
+    if (seqs.length === 0) return;
+    seqs.sort((a, b) => a - b);
+    const chunk = this.chunk;
+    let filled = 0;
+    let last = 0;
+    for (const seq of seqs) {
+      if (seq === last) continue; // a key named twice in the batch (as a key and as an original)
+      last = seq;
+      chunk[filled++] = seq;
+      if (filled === SEQS_PER_QUERY) {
+        this.readRows(into);
+        filled = 0;
+      }
+    }
+    if (filled > 0) {
+      chunk.fill(null, filled);
+      this.readRows(into);
+    }
+  }
+
+  private readRows(into: RecordsByKey): void {
+    for (const source of this.bySeqs.all(...this.chunk) as Array<Record<string, unknown>>) {
+      const record = rowFromColumns<TransactionRow>(source, TRANSACTION_COLUMNS) as NetworkRecord;
+      if (record.key === null) throw new Error(`assertion: the key index names transaction ${record.seq}, which has no key`);
+      record.stored = true;
+      into.add(record);
+    }
+  }
+}
