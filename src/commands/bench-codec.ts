@@ -1,4 +1,4 @@
-import type { Base1Header } from "../iso8583/base1-header.ts";
+import { originatingBase1Header, type Base1Header } from "../iso8583/base1-header.ts";
 import { MessageBuilder } from "../iso8583/message-builder.ts";
 import { MessageView } from "../iso8583/message-view.ts";
 import { beginResponse } from "../iso8583/response.ts";
@@ -7,19 +7,7 @@ import { requestPan } from "../iso8583/validate.ts";
 import { parseFlags } from "./cli.ts";
 import { profileFromFlag } from "./profile-flag.ts";
 
-const SAMPLE_HEADER: Base1Header = {
-  headerFormat: 1,
-  textFormat: 2,
-  totalLength: 0,
-  destination: "123456",
-  source: "654321",
-  roundTrip: 0,
-  base1Flags: 0,
-  statusFlags: 0,
-  batchNumber: 0,
-  reserved: "000000",
-  userInfo: 0,
-};
+const SAMPLE_HEADER: Base1Header = originatingBase1Header({ destination: "123456", source: "654321" });
 
 /** A typical purchase authorization: DE 2,3,4,7,11,12,13,14,18,22,25,32,37,41,42,43,49. */
 export function typicalAuthorization(profile: CompiledProfile): Uint8Array {

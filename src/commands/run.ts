@@ -1,3 +1,4 @@
+import { originatingBase1Header } from "../iso8583/base1-header.ts";
 import { startApiServer, parseListenAddress, type ApiServer } from "../api/server.ts";
 import { requestFromView } from "../authorize/request.ts";
 import { transactionKey } from "../authorize/transaction-key.ts";
@@ -136,19 +137,7 @@ async function startAndServe(config: Config, logger: Logger, stopRequested: Prom
     closeGraceMs: config.closeGraceMs,
     base1Header:
       profile.headerBytes > 0
-        ? {
-            headerFormat: 1,
-            textFormat: 2,
-            totalLength: 0,
-            destination: config.base1DestinationStation,
-            source: config.base1SourceStation,
-            roundTrip: 0,
-            base1Flags: 0,
-            statusFlags: 0,
-            batchNumber: 0,
-            reserved: "000000",
-            userInfo: 0,
-          }
+        ? originatingBase1Header({ destination: config.base1DestinationStation, source: config.base1SourceStation })
         : null,
     logger,
     metrics: registry,

@@ -25,6 +25,26 @@ export interface Base1Header {
 
 export const BASE1_REJECT_HEADER_BYTES = 26;
 
+/**
+ * A header for a message we originate: header format 1, text format 2 (as jPOS writes them), every flag
+ * clear; the total length is filled in when the message is encoded.
+ */
+export function originatingBase1Header(stations: { destination: string; source: string }): Base1Header {
+  return {
+    headerFormat: 1,
+    textFormat: 2,
+    totalLength: 0,
+    destination: stations.destination,
+    source: stations.source,
+    roundTrip: 0,
+    base1Flags: 0,
+    statusFlags: 0,
+    batchNumber: 0,
+    reserved: "000000",
+    userInfo: 0,
+  };
+}
+
 /** Header length byte as read; a reject header announces itself with 26 or more and bit 0x80 of byte 22. */
 export function base1HeaderLength(frame: Uint8Array): number {
   if (frame.length < BASE1_HEADER_BYTES) throw new CodecError("truncated", null, frame.length, "BASE I header");

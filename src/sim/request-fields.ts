@@ -1,21 +1,9 @@
-import type { Base1Header } from "../iso8583/base1-header.ts";
+import { originatingBase1Header, type Base1Header } from "../iso8583/base1-header.ts";
 
 /** Field values every part of the network side formats the same way. */
 export const CURRENCY_JPY = "392";
 /** The BASE I header of what the network sends: to the issuer's station from the network's. */
-export const NETWORK_HEADER: Readonly<Base1Header> = {
-  headerFormat: 1,
-  textFormat: 2,
-  totalLength: 0,
-  destination: "000001",
-  source: "000002",
-  roundTrip: 0,
-  base1Flags: 0,
-  statusFlags: 0,
-  batchNumber: 0,
-  reserved: "000000",
-  userInfo: 0,
-};
+export const NETWORK_HEADER: Readonly<Base1Header> = originatingBase1Header({ destination: "000001", source: "000002" });
 const DE95_TAIL = "0".repeat(30);
 const DE90_FORWARDING = "0".repeat(11);
 const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000"];

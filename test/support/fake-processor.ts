@@ -1,4 +1,5 @@
 import type { Socket } from "bun";
+import { originatingBase1Header } from "../../src/iso8583/base1-header.ts";
 import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { MessageView } from "../../src/iso8583/message-view.ts";
 import { loadProfile, type ProfileName } from "../../src/iso8583/profiles/index.ts";
@@ -335,16 +336,4 @@ export class FakeProcessor {
   }
 }
 
-const HEADER = {
-  headerFormat: 1,
-  textFormat: 2,
-  totalLength: 0,
-  destination: "000002",
-  source: "000001",
-  roundTrip: 0,
-  base1Flags: 0,
-  statusFlags: 0,
-  batchNumber: 0,
-  reserved: "000000",
-  userInfo: 0,
-};
+const HEADER = originatingBase1Header({ destination: "000002", source: "000001" });

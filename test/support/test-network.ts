@@ -1,5 +1,5 @@
 import type { Socket, TCPSocketListener } from "bun";
-import type { Base1Header } from "../../src/iso8583/base1-header.ts";
+import { originatingBase1Header, type Base1Header } from "../../src/iso8583/base1-header.ts";
 import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { MessageView } from "../../src/iso8583/message-view.ts";
 import { beginResponse } from "../../src/iso8583/response.ts";
@@ -47,19 +47,7 @@ export interface TestNetworkOptions {
   answerSignOff?: boolean;
 }
 
-export const TEST_HEADER: Base1Header = {
-  headerFormat: 1,
-  textFormat: 2,
-  totalLength: 0,
-  destination: "000001",
-  source: "000002",
-  roundTrip: 0,
-  base1Flags: 0,
-  statusFlags: 0,
-  batchNumber: 0,
-  reserved: "000000",
-  userInfo: 0,
-};
+export const TEST_HEADER: Base1Header = originatingBase1Header({ destination: "000001", source: "000002" });
 
 export class TestNetwork {
   readonly connections: NetworkConnection[] = [];

@@ -1,3 +1,4 @@
+import { reconciliationFields } from "./reconciliation-fields.ts";
 import { fixed, llvar, lllvar, type FieldSpec } from "../spec.ts";
 
 /**
@@ -69,28 +70,8 @@ export function iso87AsciiFields(): Array<readonly [number, FieldSpec]> {
   for (let field = 55; field <= 63; field++) {
     fields.push([field, lllvar(`Reserved (${field})`, "ans", 999, "ascii", "ascii")]);
   }
+  fields.push([64, b("Message authentication code", 8)], [65, b("Bitmap, extended", 1)], ...reconciliationFields(n));
   fields.push(
-    [64, b("Message authentication code", 8)],
-    [65, b("Bitmap, extended", 1)],
-    [66, n("Settlement code", 1)],
-    [67, n("Extended payment code", 2)],
-    [68, n("Receiving institution country code", 3)],
-    [69, n("Settlement institution country code", 3)],
-    [70, n("Network management information code", 3)],
-    [71, n("Message number", 4)],
-    [72, n("Message number, last", 4)],
-    [73, n("Date, action", 6)],
-  );
-  const counts = ["Credits, number", "Credits, reversal number", "Debits, number", "Debits, reversal number"];
-  counts.push("Transfer, number", "Transfer, reversal number", "Inquiries, number", "Authorizations, number");
-  counts.forEach((name, i) => fields.push([74 + i, n(name, 10)]));
-  const fees = ["Credits, processing fee amount", "Credits, transaction fee amount"];
-  fees.push("Debits, processing fee amount", "Debits, transaction fee amount");
-  fees.forEach((name, i) => fields.push([82 + i, n(name, 12)]));
-  const totals = ["Credits, amount", "Credits, reversal amount", "Debits, amount", "Debits, reversal amount"];
-  totals.forEach((name, i) => fields.push([86 + i, n(name, 16)]));
-  fields.push(
-    [90, n("Original data elements", 42)],
     [91, an("File update code", 1)],
     [92, an("File security code", 2)],
     [93, an("Response indicator", 5)],

@@ -1,3 +1,4 @@
+import { reconciliationFields } from "./reconciliation-fields.ts";
 import { fixed, llvar, lllvar, type FieldSpec, type ProfileDefinition } from "../spec.ts";
 
 /**
@@ -80,25 +81,9 @@ function base1Fields(): Array<readonly [number, FieldSpec]> {
     [63, llBinary("SMS private-use fields", 255)],
     [64, bin("Message authentication code", 8)],
     [65, bin("Bitmap, extended", 1)],
-    [66, n("Settlement code", 1)],
-    [67, n("Extended payment code", 2)],
-    [68, n("Receiving institution country code", 3)],
-    [69, n("Settlement institution country code", 3)],
-    [70, n("Network management information code", 3)],
-    [71, n("Message number", 4)],
-    [72, n("Message number, last", 4)],
-    [73, n("Date, action", 6)],
   ];
-  const counts = ["Credits, number", "Credits, reversal number", "Debits, number", "Debits, reversal number"];
-  counts.push("Transfer, number", "Transfer, reversal number", "Inquiries, number", "Authorizations, number");
-  counts.forEach((name, i) => fields.push([74 + i, n(name, 10)]));
-  const fees = ["Credits, processing fee amount", "Credits, transaction fee amount"];
-  fees.push("Debits, processing fee amount", "Debits, transaction fee amount");
-  fees.forEach((name, i) => fields.push([82 + i, n(name, 12)]));
-  const totals = ["Credits, amount", "Credits, reversal amount", "Debits, amount", "Debits, reversal amount"];
-  totals.forEach((name, i) => fields.push([86 + i, n(name, 16)]));
+  fields.push(...reconciliationFields(n));
   fields.push(
-    [90, n("Original data elements", 42)],
     [91, e("File update code", 1)],
     [92, e("File security code", 2)],
     [93, e("Response indicator", 5)],
