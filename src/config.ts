@@ -116,6 +116,11 @@ export const CONFIG_KEYS = {
     help: "SQLite synchronous mode (full: every commit survives power loss)",
     group: "ledger",
   },
+  sqliteKeyMergeKeysMax: {
+    schema: int(1, 1 << 20, 16_384),
+    help: "SQLite: new transaction keys held in memory before one merge writes them to the key index; smaller merges stall a batch less (lower p99) and cost more in all",
+    group: "ledger",
+  },
   sqliteBusyTimeoutMs: { schema: positiveMs(0, 600_000, 5000), help: "SQLite busy_timeout", group: "ledger" },
   postgresPoolMax: {
     schema: int(2, 512, 8),

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KEY_MERGE_INTERVAL_MS, keyFromTimeFirstSql, keyTimeFirst, keyTimeFirstSql } from "../../src/ledger/sqlite/key-index.ts";
+import { ConfigError, resolveConfig } from "../../src/config.ts";
+import { openLedger } from "../../src/ledger/open.ts";
 import { MIGRATIONS } from "../../src/ledger/sqlite/schema.ts";
 import { openSqliteLedger, type SqliteLedger, type SqliteLedgerOptions } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { RequestFactory } from "../support/requests.ts";
@@ -272,6 +274,29 @@ describe("keyTimeFirst", () => {
       const other = rotated.get(keyTimeFirst(key));
       expect({ key, other }).toEqual({ key, other: undefined });
       rotated.set(keyTimeFirst(key), key);
+    }
+  });
+});
+
+describe("key index: the merge bound as configured (sqliteKeyMergeKeysMax)", () => {
+  test("resolves at its edges and reaches the ledger that openLedger opens", async () => {
+    expect(() => resolveConfig({ flags: { sqliteKeyMergeKeysMax: "0" } })).toThrow(ConfigError);
+    expect(() => resolveConfig({ flags: { sqliteKeyMergeKeysMax: String((1 << 20) + 1) } })).toThrow(ConfigError);
+    expect(resolveConfig({ flags: { sqliteKeyMergeKeysMax: String(1 << 20) } }).sqliteKeyMergeKeysMax).toBe(1 << 20);
+    const dir = mkdtempSync(join(tmpdir(), "sekisho-keys-config-"));
+    const config = resolveConfig({ flags: { db: join(dir, "ledger.db"), sqliteKeyMergeKeysMax: "1" } });
+    const ledger = (await openLedger({ ...config, panKey: "3c".repeat(32) })) as SqliteLedger;
+    try {
+      const requests = new RequestFactory(() => Date.now());
+      const holder = await cardholder(ledger, { limits: { perDayCountMax: 1_000 } });
+      await ledger.authorizeBatch([requests.make(holder.pan, { amount: 1 })]);
+      expect(ledger.keyIndexStats()).toMatchObject({ recentKeys: 1, merges: 0 });
+      // One recent key reaches a bound of 1: the next batch merges it first.
+      await ledger.authorizeBatch([requests.make(holder.pan, { amount: 1 })]);
+      expect(ledger.keyIndexStats()).toMatchObject({ recentKeys: 1, merges: 1, mergedKeys: 1 });
+    } finally {
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -43,7 +43,7 @@ import { Writer } from "./writer.ts";
  * row (which carries its hold) and one event per request — and updates only what a reversal or a posting
  * changed. Derived values (history heads, daily usage) are checkpointed every `checkpointTransactions`.
  * Network keys are indexed in memory first and merged to disk in sorted runs (key-index.ts), so a batch
- * writes no index page for its own rows; a merge rides in a batch's transaction every 16,384 keys or 2 s.
+ * writes no index page for its own rows; a merge rides in a batch's transaction every keyMergeKeysMax keys or 2 s.
  */
 export interface SqliteLedgerOptions {
   readonly path: string;
