@@ -172,6 +172,6 @@ export function propertyCases(name: string, open: OpenHarness): void {
       } catch (error) {
         throw new Error(`ledger workload failed with seed ${seed} (replay: SEKISHO_SEED=${seed}): ${(error as Error).message}`, { cause: error });
       }
-    });
+    }, 60_000); // thousands of batches, each checked: seconds on PostgreSQL
   });
 }
