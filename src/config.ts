@@ -118,7 +118,12 @@ export const CONFIG_KEYS = {
   },
   sqliteKeyMergeKeysMax: {
     schema: int(1, 1 << 20, 16_384),
-    help: "SQLite: new transaction keys held in memory before one merge writes them to the key index; smaller merges stall a batch less (lower p99) and cost more in all",
+    help: "SQLite: new transaction keys held in memory before a merge into the key index is due; smaller merges cost more in all",
+    group: "ledger",
+  },
+  sqliteKeyMergeSliceKeysMax: {
+    schema: int(1, 1 << 20, 2_048),
+    help: "SQLite: keys of a merge that one batch's transaction writes at most (a merge is spread over the next batches)",
     group: "ledger",
   },
   sqliteBusyTimeoutMs: { schema: positiveMs(0, 600_000, 5000), help: "SQLite busy_timeout", group: "ledger" },

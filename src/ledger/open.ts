@@ -8,7 +8,7 @@ import { openSqliteLedger } from "./sqlite/sqlite-ledger.ts";
  * the path of an embedded SQLite file.
  */
 export type LedgerConfig = Pick<Config, "db" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "holdTimeoutSeconds" | "currency" | "panKey"> &
-  Partial<Pick<Config, "sqliteKeyMergeKeysMax" | "postgresPoolMax" | "postgresConnectTimeoutMs" | "postgresStatementTimeoutMs">>;
+  Partial<Pick<Config, "sqliteKeyMergeKeysMax" | "sqliteKeyMergeSliceKeysMax" | "postgresPoolMax" | "postgresConnectTimeoutMs" | "postgresStatementTimeoutMs">>;
 
 export { isPostgresUrl };
 
@@ -37,6 +37,7 @@ export async function openLedger(config: LedgerConfig, options: { clock?: () => 
     currency: config.currency,
     panKeyHex: config.panKey,
     keyMergeKeysMax: config.sqliteKeyMergeKeysMax ?? (defaultOf("sqliteKeyMergeKeysMax") as number),
+    keyMergeSliceKeysMax: config.sqliteKeyMergeSliceKeysMax ?? (defaultOf("sqliteKeyMergeSliceKeysMax") as number),
     ...clock,
   });
 }

@@ -114,7 +114,7 @@ test("killed in the middle of a merge, with part of it in the WAL, nothing of it
   });
 }, 30_000);
 
-test("killed at random points while keys merge before almost every batch, the ledger keeps every reported decision", async () => {
+test("killed at random points while keys merge before almost every batch, a slice at a time, the ledger keeps every reported decision", async () => {
   const seed = seedFromEnvironment();
   const random = new SeededRandom(seed ^ 0x5eed);
   await withLedgerFile(async (path, pans) => {
@@ -122,13 +122,15 @@ test("killed at random points while keys merge before almost every batch, the le
     for (let round = 0; round < 4; round++) {
       const first = round * 1000;
       const keyMergeKeysMax = random.pick([1, 10, 60]);
-      const args = [path, PAN_KEY_HEX, String(seed), String(first), "100000", pans.join(","), String(keyMergeKeysMax)];
+      // Slices smaller than a merge leave runs under way, part of them committed beyond the merged sequence.
+      const keyMergeSliceKeysMax = random.pick([1, 7, 2048]);
+      const args = [path, PAN_KEY_HEX, String(seed), String(first), "100000", pans.join(","), String(keyMergeKeysMax), String(keyMergeSliceKeysMax)];
       const reports = await runAndKill<Line>(join(import.meta.dir, "crash-child.ts"), args, random.int(1, 25), random.int(0, 4));
       reports.forEach((report, i) => expect(report.batch).toBe(first + i));
       reported.push(...reports);
       const ledger = await openLedger(path, keyMergeKeysMax);
       try {
-        const context = `seed ${seed} (replay: SEKISHO_SEED=${seed}), round ${round}, merge bound ${keyMergeKeysMax}`;
+        const context = `seed ${seed} (replay: SEKISHO_SEED=${seed}), round ${round}, merge bound ${keyMergeKeysMax}, slice ${keyMergeSliceKeysMax}`;
         expect({ context, ...(await ledger.checkConsistency()) }).toMatchObject({ context, consistent: true });
         await expectReplays(ledger, seed, pans, reported, context);
         const inFlight = first + reports.length;

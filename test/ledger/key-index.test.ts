@@ -190,6 +190,62 @@ describe("key index: merges", () => {
     expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 0, merges: 2, mergedKeys: 3 });
   });
 
+  test("are written a slice per batch; a merge's keys leave memory with its last slice, and are found all along", async () => {
+    const f = await fixture({ keyMergeKeysMax: 8, keyMergeSliceKeysMax: 4 });
+    const holder = await cardholder(f.ledger, { funds: 100_000, limits: { perDayCountMax: 1_000 } });
+    const batch = (count: number) => Array.from({ length: count }, () => f.requests.make(holder.pan, { amount: 3 }));
+    const first = batch(10);
+    const answers = await f.ledger.authorizeBatch(first);
+    const replay = async () => {
+      const again = await f.ledger.authorizeBatch(first.map((request) => f.requests.again(request, { mti: 101 })));
+      expect(again.map((d) => [d.approvalCode, d.replayed])).toEqual(answers.map((d) => [d.approvalCode, true]));
+    };
+    // Due: the next batch stages the 10 keys (sorting them is its share) ahead of its own 2.
+    await f.ledger.authorizeBatch(batch(2));
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 12, stagedKeysLeft: 10, merges: 0, mergedKeys: 0, mergedThroughSeq: 0 });
+    await f.ledger.authorizeBatch(batch(1)); // a slice of 4
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 13, stagedKeysLeft: 6, merges: 0, mergedKeys: 4, mergedThroughSeq: 0 });
+    expect(await f.ledger.checkConsistency()).toMatchObject({ consistent: true, derivedMismatched: 0 });
+    await replay(); // replayed repeats write no row: the next 4 staged keys written, no key added
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 13, stagedKeysLeft: 2, merges: 0, mergedKeys: 8 });
+    await f.ledger.authorizeBatch(batch(1)); // the last 2: the merge completes, its 10 keys leave memory
+    const stats = f.ledger.keyIndexStats();
+    expect(stats).toMatchObject({ recentKeys: 4, stagedKeysLeft: 0, merges: 1, mergedKeys: 10 });
+    expect(stats.mergedThroughSeq).toBeGreaterThan(0);
+    await replay();
+    expect(await f.ledger.checkConsistency()).toMatchObject({ consistent: true, derivedMismatched: 0 });
+    expect(await balances(f.ledger, holder.userId)).toMatchObject({ heldAmount: 14 * 3 });
+  });
+
+  test("a merge cut short (closed, or killed, between slices) is written again from the start, nothing twice", async () => {
+    const f = await fixture({ keyMergeKeysMax: 6, keyMergeSliceKeysMax: 4 });
+    const holder = await cardholder(f.ledger, { funds: 100_000, limits: { perDayCountMax: 1_000 } });
+    const first = Array.from({ length: 9 }, () => f.requests.make(holder.pan, { amount: 2 }));
+    const answers = await f.ledger.authorizeBatch(first);
+    await f.ledger.authorizeBatch([f.requests.make(holder.pan, { amount: 2 })]); // stages the 9
+    await f.ledger.authorizeBatch([f.requests.make(holder.pan, { amount: 2 })]); // writes 4 of them
+    expect(f.ledger.keyIndexStats()).toMatchObject({ stagedKeysLeft: 5, mergedKeys: 4, mergedThroughSeq: 0 });
+    await f.restart();
+    // The 4 entries on disk are beyond the merged sequence; their keys are recent again, with the rest.
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 11, stagedKeysLeft: 0, mergedThroughSeq: 0 });
+    expect(await f.ledger.checkConsistency()).toMatchObject({ consistent: true, derivedMismatched: 0 });
+    const again = await f.ledger.authorizeBatch(first.map((request) => f.requests.again(request, { mti: 101 })));
+    expect(again.map((d) => [d.approvalCode, d.replayed])).toEqual(answers.map((d) => [d.approvalCode, true]));
+    await f.ledger.expireHolds(f.nowMs); // idle work writes a due merge whole
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 0, stagedKeysLeft: 0, merges: 1 });
+    expect(await f.ledger.checkConsistency()).toMatchObject({ consistent: true, derivedMismatched: 0 });
+    await f.ledger.close();
+    const db = new Database(f.path, { readonly: true });
+    try {
+      const entries = db.query("SELECT COUNT(*) AS n FROM transaction_keys").get() as { n: number };
+      const keyed = db.query("SELECT COUNT(*) AS n FROM transactions WHERE key IS NOT NULL").get() as { n: number };
+      expect(entries.n).toBe(keyed.n);
+    } finally {
+      db.close();
+      await f.open();
+    }
+  });
+
   test("leave transaction_keys exactly the keyed transactions up to the merged sequence, DE 7 first, in key order", async () => {
     const f = await fixture({ keyMergeKeysMax: 7 });
     const holder = await cardholder(f.ledger, { funds: 100_000, limits: { perDayCountMax: 1_000 } });
@@ -228,7 +284,8 @@ describe("key index: the consistency check", () => {
     ["an entry missing", "DELETE FROM transaction_keys WHERE seq = (SELECT MIN(seq) FROM transaction_keys)"],
     ["an entry with another key", "UPDATE transaction_keys SET key_time_first = key_time_first || '0' WHERE seq = (SELECT MAX(seq) FROM transaction_keys)"],
     ["an entry too many", "INSERT INTO transaction_keys SELECT key_time_first, seq + 1000 FROM transaction_keys LIMIT 1"],
-    ["the merged sequence behind", "UPDATE meta SET value = CAST(value - 1 AS TEXT) WHERE name = 'keys_merged_through_seq'"],
+    // (Behind is what a crash in the middle of a merge leaves: the entries beyond it are then merely early.)
+    ["the merged sequence ahead", "UPDATE meta SET value = CAST(value + 1 AS TEXT) WHERE name = 'keys_merged_through_seq'"],
   ] as const) {
     test(`finds ${damage}`, async () => {
       const f = await fixture({ keyMergeKeysMax: 3 });
@@ -278,22 +335,30 @@ describe("keyTimeFirst", () => {
   });
 });
 
-describe("key index: the merge bound as configured (sqliteKeyMergeKeysMax)", () => {
-  test("resolves at its edges and reaches the ledger that openLedger opens", async () => {
-    expect(() => resolveConfig({ flags: { sqliteKeyMergeKeysMax: "0" } })).toThrow(ConfigError);
-    expect(() => resolveConfig({ flags: { sqliteKeyMergeKeysMax: String((1 << 20) + 1) } })).toThrow(ConfigError);
-    expect(resolveConfig({ flags: { sqliteKeyMergeKeysMax: String(1 << 20) } }).sqliteKeyMergeKeysMax).toBe(1 << 20);
+describe("key index: the merge bounds as configured (sqliteKeyMergeKeysMax, sqliteKeyMergeSliceKeysMax)", () => {
+  test("resolve at their edges and reach the ledger that openLedger opens", async () => {
+    for (const key of ["sqliteKeyMergeKeysMax", "sqliteKeyMergeSliceKeysMax"] as const) {
+      expect(() => resolveConfig({ flags: { [key]: "0" } })).toThrow(ConfigError);
+      expect(() => resolveConfig({ flags: { [key]: String((1 << 20) + 1) } })).toThrow(ConfigError);
+      expect(resolveConfig({ flags: { [key]: String(1 << 20) } })[key]).toBe(1 << 20);
+      expect(resolveConfig({ flags: { [key]: "1" } })[key]).toBe(1);
+    }
     const dir = mkdtempSync(join(tmpdir(), "sekisho-keys-config-"));
-    const config = resolveConfig({ flags: { db: join(dir, "ledger.db"), sqliteKeyMergeKeysMax: "1" } });
+    const config = resolveConfig({ flags: { db: join(dir, "ledger.db"), sqliteKeyMergeKeysMax: "2", sqliteKeyMergeSliceKeysMax: "1" } });
     const ledger = (await openLedger({ ...config, panKey: "3c".repeat(32) })) as SqliteLedger;
     try {
       const requests = new RequestFactory(() => Date.now());
       const holder = await cardholder(ledger, { limits: { perDayCountMax: 1_000 } });
-      await ledger.authorizeBatch([requests.make(holder.pan, { amount: 1 })]);
-      expect(ledger.keyIndexStats()).toMatchObject({ recentKeys: 1, merges: 0 });
-      // One recent key reaches a bound of 1: the next batch merges it first.
-      await ledger.authorizeBatch([requests.make(holder.pan, { amount: 1 })]);
-      expect(ledger.keyIndexStats()).toMatchObject({ recentKeys: 1, merges: 1, mergedKeys: 1 });
+      const purchase = () => [requests.make(holder.pan, { amount: 1 })];
+      await ledger.authorizeBatch([...purchase(), ...purchase()]);
+      expect(ledger.keyIndexStats()).toMatchObject({ recentKeys: 2, stagedKeysLeft: 0, merges: 0 });
+      // Two recent keys reach a bound of 2: the next batch stages them, the two after it write one each.
+      await ledger.authorizeBatch(purchase());
+      expect(ledger.keyIndexStats()).toMatchObject({ stagedKeysLeft: 2, mergedKeys: 0 });
+      await ledger.authorizeBatch(purchase());
+      expect(ledger.keyIndexStats()).toMatchObject({ stagedKeysLeft: 1, mergedKeys: 1, merges: 0 });
+      await ledger.authorizeBatch(purchase());
+      expect(ledger.keyIndexStats()).toMatchObject({ stagedKeysLeft: 0, mergedKeys: 2, merges: 1, recentKeys: 3 });
     } finally {
       await ledger.close();
       rmSync(dir, { recursive: true, force: true });

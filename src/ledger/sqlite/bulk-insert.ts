@@ -19,6 +19,8 @@ export class BulkInsert {
     private readonly table: string,
     private readonly columns: readonly string[],
     rowsPerStatement = ROWS_PER_STATEMENT,
+    /** "INSERT OR IGNORE" where a row may be on disk already and would be identical. */
+    private readonly verb: "INSERT" | "INSERT OR IGNORE" = "INSERT",
   ) {
     this.columnCount = columns.length;
     if (this.columnCount * rowsPerStatement > 32_766) throw new Error(`assertion: ${table} has too many columns for a bulk insert`);
@@ -64,7 +66,7 @@ export class BulkInsert {
     let statement = this.statements.get(rows);
     if (statement === undefined) {
       const one = `(${this.columns.map(() => "?").join(", ")})`;
-      const sql = `INSERT INTO ${this.table} (${this.columns.join(", ")}) VALUES ${Array.from({ length: rows }, () => one).join(", ")}`;
+      const sql = `${this.verb} INTO ${this.table} (${this.columns.join(", ")}) VALUES ${Array.from({ length: rows }, () => one).join(", ")}`;
       statement = this.db.prepare(sql);
       this.statements.set(rows, statement);
     }

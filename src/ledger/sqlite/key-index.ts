@@ -13,12 +13,19 @@ import type { SqliteContext } from "./context.ts";
  * - in memory, RecentKeys maps each key of a transaction after it to its sequence(s). It is rebuilt at
  *   start-up (and after any failed transaction) from the tail of the transactions table.
  * A lookup consults both. Every so often — KEY_MERGE_KEYS_MAX recent keys, or KEY_MERGE_INTERVAL_MS after
- * the oldest of them — one transaction (the next batch's, ahead of its work; or expiry's) writes the recent
- * keys into transaction_keys, sorted, and advances the sequence in meta; a crash before its commit leaves
- * both as they were, and start-up finds the same keys in the tail again.
+ * the oldest of them — the recent keys are merged into transaction_keys as one sorted run. The run is
+ * staged (its keys listed and sorted once) and written a slice of at most KEY_MERGE_SLICE_KEYS_MAX keys per
+ * transaction, in the next batches' transactions ahead of their work, so that no batch carries a whole
+ * merge. The transaction that writes the last slice advances the sequence in meta, and only then do the
+ * run's keys leave memory: meanwhile a key may be found in both parts, which a lookup tolerates (it asks
+ * for sequences, and the same sequence twice is one). A crash or a failed transaction mid-run leaves some
+ * of the run's rows on disk beyond the merged sequence: start-up (or the rebuild) finds the same keys in
+ * the tail again, and the next run writes them with INSERT OR IGNORE, the rows being identical.
  *
- * Bounds: at most KEY_MERGE_KEYS_MAX - 1 + BATCH_REQUESTS_MAX keys wait in memory (a few MB), and a merge
- * of 16,384 keys costs about 10-20 ms on the batch that carries it (sort, insert, a larger commit).
+ * Bounds: a run holds at most KEY_MERGE_KEYS_MAX - 1 + BATCH_REQUESTS_MAX keys, and while it is written
+ * (1 + ceil(run / slice) transactions) at most that many batches add theirs: a few MB. Staging sorts the
+ * run (about 5 ms for 16,384 keys) and is all the transaction that does it carries of a run longer than a
+ * slice; a slice of 2,048 keys costs about 3 ms on the batch that carries it.
  *
  * transaction_keys stores each key with its last part (DE 7, the transmission time, MMDDhhmmss) moved to
  * the front. Keys that arrive together then sort together: a merge appends near the end of the B-tree,
@@ -27,6 +34,7 @@ import type { SqliteContext } from "./context.ts";
  */
 export const KEY_MERGE_KEYS_MAX = 16_384;
 export const KEY_MERGE_INTERVAL_MS = 2_000;
+export const KEY_MERGE_SLICE_KEYS_MAX = 2_048;
 export const KEYS_MERGED_THROUGH_META = "keys_merged_through_seq";
 
 /**
@@ -58,11 +66,21 @@ export function keyFromTimeFirstSql(column: string): string {
  * The keys of transactions after the merged sequence. Most keys have one transaction, kept without an
  * array of its own; the map gets an entry for every keyed transaction until the next merge.
  */
+/** A merge under way: the recent keys up to `through`, in transaction_keys' order, written from `next` on. */
+export interface StagedMerge {
+  readonly through: number;
+  readonly entries: ReadonlyArray<{ readonly key: string; readonly stored: string; readonly seq: number }>;
+  next: number;
+}
+
 export class RecentKeys {
   private readonly seqsByKey = new Map<string, number | number[]>();
   private count = 0;
-  /** When the oldest key still unmerged was added (the ledger's clock); null when there is none. */
+  /** Keys not in the staged merge: the ones that make the next merge due. */
+  private unstaged = 0;
+  /** When the oldest key not in the staged merge was added (the ledger's clock); null when there is none. */
   oldestAtMs: number | null = null;
+  staged: StagedMerge | null = null;
 
   constructor(
     /** Every keyed transaction up to this sequence is in transaction_keys; the map holds those after it. */
@@ -80,6 +98,7 @@ export class RecentKeys {
     else if (Array.isArray(found)) found.push(seq);
     else this.seqsByKey.set(key, [found, seq]);
     this.count += 1;
+    this.unstaged += 1;
     if (this.oldestAtMs === null) this.oldestAtMs = nowMs;
   }
 
@@ -96,30 +115,57 @@ export class RecentKeys {
     else out.push(found);
   }
 
-  /** Every recent (key, seq) with the key rotated as transaction_keys stores it, in that table's order. */
-  sortedForMerge(): Array<{ key: string; seq: number }> {
-    const entries = new Array<{ key: string; seq: number }>(this.count);
+  /**
+   * Stages every recent key (all are at or below `through`: keys are added only after their rows) as a
+   * merge, sorted as transaction_keys stores them; the staged merge already under way when there is one.
+   */
+  stage(through: number): StagedMerge {
+    if (this.staged !== null) return this.staged;
+    const entries = new Array<{ key: string; stored: string; seq: number }>(this.count);
     let filled = 0;
     for (const [key, found] of this.seqsByKey) {
       const stored = keyTimeFirst(key);
-      if (Array.isArray(found)) for (const seq of found) entries[filled++] = { key: stored, seq };
-      else entries[filled++] = { key: stored, seq: found };
+      if (Array.isArray(found)) for (const seq of found) entries[filled++] = { key, stored, seq };
+      else entries[filled++] = { key, stored, seq: found };
     }
     if (filled !== this.count) throw new Error(`assertion: ${filled} recent keys listed, ${this.count} counted`);
+    if (filled > 0 && !(entries.every((entry) => entry.seq <= through))) throw new Error("assertion: a recent key is beyond the merge's sequence");
     // A key's sequences are listed in ascending order and the sort is stable: comparing keys is enough.
-    return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    entries.sort((a, b) => (a.stored < b.stored ? -1 : a.stored > b.stored ? 1 : 0));
+    this.staged = { through, entries, next: 0 };
+    this.unstaged = 0;
+    this.oldestAtMs = null;
+    return this.staged;
   }
 
   mergeDue(nowMs: number, keysMax: number): boolean {
-    return this.count >= keysMax || (this.oldestAtMs !== null && nowMs - this.oldestAtMs >= KEY_MERGE_INTERVAL_MS);
+    return (
+      this.staged !== null ||
+      this.unstaged >= keysMax ||
+      (this.oldestAtMs !== null && nowMs - this.oldestAtMs >= KEY_MERGE_INTERVAL_MS)
+    );
   }
 
-  /** After a merge through `seq`: every key known here is on disk now. */
-  merged(seq: number): void {
-    this.seqsByKey.clear();
-    this.count = 0;
-    this.oldestAtMs = null;
-    this.mergedThroughSeq = seq;
+  /** After the staged merge's last slice: its keys are on disk, through its sequence; the keys added since stay. */
+  mergedStaged(): void {
+    const staged = this.staged;
+    if (staged === null || staged.next !== staged.entries.length) throw new Error("assertion: no staged merge written to its end");
+    for (const { key, seq } of staged.entries) this.forget(key, seq);
+    this.count -= staged.entries.length;
+    this.mergedThroughSeq = staged.through;
+    this.staged = null;
+    if (this.count !== this.unstaged) throw new Error(`assertion: ${this.count} recent keys left, ${this.unstaged} added since the merge was staged`);
+  }
+
+  private forget(key: string, seq: number): void {
+    const found = this.seqsByKey.get(key);
+    if (found === seq) {
+      this.seqsByKey.delete(key);
+      return;
+    }
+    if (!Array.isArray(found) || !found.includes(seq)) throw new Error(`assertion: the staged key of transaction ${seq} is not among the recent keys`);
+    const left = found.filter((other) => other !== seq);
+    this.seqsByKey.set(key, left.length === 1 ? left[0]! : left);
   }
 }
 
@@ -137,38 +183,55 @@ export function loadRecentKeys(db: Database, nowMs: number): RecentKeys {
 const MERGE_ROWS_PER_STATEMENT = 256;
 
 /**
- * Writes the recent keys into transaction_keys, in key order, and advances the merged sequence — inside
- * the caller's transaction, before anything else in it (every earlier row is written by then, and its
- * key known). Sorted, the inserts walk the B-tree from left to right; within the one transaction, each
- * leaf is written once, at the commit.
+ * Writes the staged merge into transaction_keys, a slice per call, staging one first when none is under
+ * way — inside the caller's transaction, before anything else in it (every earlier row is written by
+ * then, and its key known). Sorted, a run's inserts walk the B-tree from left to right and each slice
+ * continues where the last one stopped.
  */
 export class KeyMerger {
   private readonly insert: BulkInsert;
 
-  constructor(db: Database) {
-    this.insert = new BulkInsert(db, "transaction_keys", ["key_time_first", "seq"], MERGE_ROWS_PER_STATEMENT);
+  constructor(
+    db: Database,
+    private readonly sliceKeysMax: number,
+  ) {
+    if (!(Number.isInteger(sliceKeysMax) && sliceKeysMax >= 1)) throw new Error("assertion: a merge slice holds at least one key");
+    this.insert = new BulkInsert(db, "transaction_keys", ["key_time_first", "seq"], MERGE_ROWS_PER_STATEMENT, "INSERT OR IGNORE");
   }
 
-  /** Returns the number of keys merged. */
-  merge(ctx: SqliteContext): number {
+  /** Writes the next slice; `completed` when it was the staged merge's last. */
+  step(ctx: SqliteContext, options: { wholeRun?: boolean } = {}): { keys: number; completed: boolean } {
     const state = ctx.state;
     const recent = state.recentKeys;
     const through = state.nextTxnSeq - 1;
-    if (through === recent.mergedThroughSeq) return 0;
+    if (recent.staged === null && through === recent.mergedThroughSeq) return { keys: 0, completed: false };
     if (ctx.writer.queuedRows !== 0) throw new Error("assertion: keys are merged before a transaction queues rows");
-    const entries = recent.sortedForMerge();
-    for (const entry of entries) this.insert.push(entry.key, entry.seq);
+    this.insert.discard(); // rows of a step whose transaction failed part way
+    const fresh = recent.staged === null;
+    const staged = recent.stage(through);
+    // Staging sorts the run: that is the whole share of this transaction when the run is longer than a slice.
+    const share = options.wholeRun ? staged.entries.length : fresh && staged.entries.length > this.sliceKeysMax ? 0 : this.sliceKeysMax;
+    const end = Math.min(staged.entries.length, staged.next + share);
+    for (let i = staged.next; i < end; i++) {
+      const entry = staged.entries[i]!;
+      this.insert.push(entry.stored, entry.seq);
+    }
     this.insert.flush();
-    setMeta(ctx, KEYS_MERGED_THROUGH_META, through);
-    recent.merged(through);
-    return entries.length;
+    const keys = end - staged.next;
+    staged.next = end;
+    if (end < staged.entries.length) return { keys, completed: false };
+    setMeta(ctx, KEYS_MERGED_THROUGH_META, staged.through);
+    recent.mergedStaged();
+    return { keys, completed: true };
   }
 }
 
 /**
  * Where the key index disagrees with the transactions it indexes: keyed rows up to the merged sequence
  * that transaction_keys does not name with their key, its entries that name no such row, and keyed rows
- * after it that the recent keys do not know (or recent keys beyond them). A full scan, for checkConsistency.
+ * after it that the recent keys do not know (or recent keys beyond them). Entries beyond the merged
+ * sequence are part of a merge under way (or cut short by a crash) and count as long as they name their
+ * row with its key. A full scan, for checkConsistency.
  */
 export function keyIndexMismatched(ctx: SqliteContext): number {
   const db = ctx.db;
@@ -176,14 +239,12 @@ export function keyIndexMismatched(ctx: SqliteContext): number {
   const through = recent.mergedThroughSeq;
   const count = (sql: string, ...params: number[]) => (db.query(sql).get(...params) as { n: number }).n;
   // The key is unique per (key, seq) entry and the rotation is a bijection: each row matches one entry at most.
-  const matched = count(
-    `SELECT COUNT(*) AS n FROM transaction_keys k JOIN transactions t ON t.seq = k.seq
-     WHERE t.seq <= ? AND t.key = ${keyFromTimeFirstSql("k.key_time_first")}`,
-    through,
-  );
+  const matching = `SELECT COUNT(*) AS n FROM transaction_keys k JOIN transactions t ON t.seq = k.seq
+     WHERE t.key = ${keyFromTimeFirstSql("k.key_time_first")}`;
+  const matchedThrough = count(`${matching} AND t.seq <= ?`, through);
   const keyed = count("SELECT COUNT(*) AS n FROM transactions WHERE seq <= ? AND key IS NOT NULL", through);
-  const missing = keyed - matched;
-  const extra = count("SELECT COUNT(*) AS n FROM transaction_keys") - matched;
+  const missing = keyed - matchedThrough;
+  const extra = count("SELECT COUNT(*) AS n FROM transaction_keys") - count(matching);
   let recentMissing = 0;
   let recentKeyed = 0;
   for (const [key, seq] of db.query("SELECT key, seq FROM transactions WHERE seq > ? AND key IS NOT NULL").values(through) as Array<[string, number]>) {

@@ -23,7 +23,7 @@ import type { SqliteContext } from "./context.ts";
 import { openDatabase } from "./database.ts";
 import { expireHoldsChunk, forgetEarlyReversals } from "./expiry.ts";
 import { listTransactions } from "./history.ts";
-import { KEY_MERGE_KEYS_MAX, KeyMerger } from "./key-index.ts";
+import { KEY_MERGE_KEYS_MAX, KEY_MERGE_SLICE_KEYS_MAX, KeyMerger } from "./key-index.ts";
 import * as outbox from "./outbox.ts";
 import { loadState } from "./load-state.ts";
 import { RecordReader } from "./record-reader.ts";
@@ -43,7 +43,7 @@ import { Writer } from "./writer.ts";
  * row (which carries its hold) and one event per request — and updates only what a reversal or a posting
  * changed. Derived values (history heads, daily usage) are checkpointed every `checkpointTransactions`.
  * Network keys are indexed in memory first and merged to disk in sorted runs (key-index.ts), so a batch
- * writes no index page for its own rows; a merge rides in a batch's transaction every keyMergeKeysMax keys or 2 s.
+ * writes no index page for its own rows; a merge is due every keyMergeKeysMax keys or 2 s and rides in the next batches' transactions, a slice each.
  */
 export interface SqliteLedgerOptions {
   readonly path: string;
@@ -61,17 +61,22 @@ export interface SqliteLedgerOptions {
   readonly checkpointTransactions?: number;
   /** Recent keys that start a merge into transaction_keys (KEY_MERGE_KEYS_MAX when absent). */
   readonly keyMergeKeysMax?: number;
+  /** Keys of a merge one transaction writes at most (KEY_MERGE_SLICE_KEYS_MAX when absent). */
+  readonly keyMergeSliceKeysMax?: number;
 }
 
 /** Where the key index stands, and what its merges have cost since the ledger opened. */
 export interface KeyIndexStats {
-  /** Keys in memory, not yet merged into transaction_keys. */
+  /** Keys in memory, not yet merged into transaction_keys (those of a merge under way included). */
   readonly recentKeys: number;
+  /** Keys of the merge under way not yet written; 0 when none is under way. */
+  readonly stagedKeysLeft: number;
   /** Every keyed transaction up to this sequence is in transaction_keys. */
   readonly mergedThroughSeq: number;
+  /** Merges completed, and the keys written by all slices. */
   readonly merges: number;
   readonly mergedKeys: number;
-  /** Time spent merging (sorting and inserting, inside a transaction; its commit is shared): total, longest. */
+  /** Time spent merging (staging and writing slices, inside transactions whose commits are shared): total, longest slice. */
   readonly mergeMsTotal: number;
   readonly mergeMsMax: number;
 }
@@ -133,7 +138,7 @@ export class SqliteLedger implements Ledger {
     this.checkpointTransactions = options.checkpointTransactions ?? CHECKPOINT_TRANSACTIONS_DEFAULT;
     this.keyMergeKeysMax = options.keyMergeKeysMax ?? KEY_MERGE_KEYS_MAX;
     if (!(Number.isInteger(this.keyMergeKeysMax) && this.keyMergeKeysMax >= 1)) throw new Error("assertion: keyMergeKeysMax must be a positive integer");
-    this.keyMerger = new KeyMerger(db);
+    this.keyMerger = new KeyMerger(db, options.keyMergeSliceKeysMax ?? KEY_MERGE_SLICE_KEYS_MAX);
     this.authorizer = new Authorizer(ctx.state, {
       reader: new RecordReader(db, () => this.ctx.state.recentKeys),
       writer: ctx.writer,
@@ -146,7 +151,8 @@ export class SqliteLedger implements Ledger {
     if (requests.length > BATCH_REQUESTS_MAX) throw new LedgerError("invalid_input", `a batch carries at most ${BATCH_REQUESTS_MAX} requests`);
     if (requests.length === 0) return [];
     const nowMs = this.ctx.clock();
-    // A key merge that is due rides in the batch's transaction, ahead of the batch: one commit for both.
+    // A key merge's next slice, when one is due or under way, rides in the batch's transaction, ahead of
+    // the batch: one commit for both.
     const mergeDue = this.ctx.state.recentKeys.mergeDue(nowMs, this.keyMergeKeysMax);
     const decisions = this.write(
       () => {
@@ -234,6 +240,7 @@ export class SqliteLedger implements Ledger {
     const merges = this.merges;
     return {
       recentKeys: recent.size,
+      stagedKeysLeft: recent.staged === null ? 0 : recent.staged.entries.length - recent.staged.next,
       mergedThroughSeq: recent.mergedThroughSeq,
       merges: merges.count,
       mergedKeys: merges.keys,
@@ -292,18 +299,18 @@ export class SqliteLedger implements Ledger {
     }
   }
 
-  /** A merge due when no batch comes (expiry work): in a transaction of its own. */
+  /** A merge due or under way when no batch comes (expiry work): all of it, in a transaction of its own. */
   private mergeKeysIfDue(): void {
-    if (this.ctx.state.recentKeys.mergeDue(this.ctx.clock(), this.keyMergeKeysMax)) this.write(() => this.mergeKeys());
+    if (this.ctx.state.recentKeys.mergeDue(this.ctx.clock(), this.keyMergeKeysMax)) this.write(() => this.mergeKeys({ wholeRun: true }));
   }
 
   /** Inside the caller's transaction. */
-  private mergeKeys(): void {
+  private mergeKeys(options: { wholeRun?: boolean } = {}): void {
     const startNs = Bun.nanoseconds();
-    const keys = this.keyMerger.merge(this.ctx);
+    const { keys, completed } = this.keyMerger.step(this.ctx, options);
     const ms = (Bun.nanoseconds() - startNs) / 1e6;
     const merges = this.merges;
-    merges.count += 1;
+    if (completed) merges.count += 1;
     merges.keys += keys;
     merges.msTotal += ms;
     merges.msMax = Math.max(merges.msMax, ms);
