@@ -1,14 +1,17 @@
 import { endToEndFromFlags, END_TO_END_FLAGS, END_TO_END_FLAGS_HELP } from "./end-to-end-flags.ts";
 import { runEndToEnd, type EndToEndReport } from "../demo/end-to-end.ts";
 import { formatSummary } from "../sim/report-text.ts";
+import { isPostgresUrl } from "../config.ts";
 import { parseFlags } from "./cli.ts";
 import { endToEndOk, explainFailure, formatProcessorSummary } from "./demo.ts";
 
 /**
- * Requests in flight per link by default: on two cores the throughput stops growing about here, while
- * the latency keeps growing with the window (see the README's Performance section).
+ * Requests in flight per link by default. SQLite: on two cores the throughput stops growing about here,
+ * while the latency keeps growing with the window (see the README's Performance section). PostgreSQL: a
+ * batch waits on round trips to the server, so it takes more in flight to keep the instances busy.
  */
 const BENCH_WINDOW_DEFAULT = 128;
+const BENCH_WINDOW_DEFAULT_POSTGRES = 256;
 
 export const benchE2eUsage = `sekisho bench [e2e] [options] [--json]
 
@@ -16,7 +19,7 @@ The demo's run, for measurement: processor(s) and simulator on loopback, flat ou
 --json prints one JSON report on stdout: sent, answered, unanswered, approved, declined, tps,
 latency_ms {p50, p99, p999, max}, ledger_consistent, and the processors' peak RSS and CPU.
 
-${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", String(BENCH_WINDOW_DEFAULT))}
+${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", `${BENCH_WINDOW_DEFAULT}; ${BENCH_WINDOW_DEFAULT_POSTGRES} with --db postgres://…`)}
   --json            one JSON report`;
 
 export function benchReport(report: EndToEndReport): Record<string, unknown> {
@@ -51,7 +54,8 @@ export async function runBenchE2e(argv: string[]): Promise<number> {
     console.log(benchE2eUsage);
     return 0;
   }
-  const flags = endToEndFromFlags(values, { durationSeconds: 10, windowMax: BENCH_WINDOW_DEFAULT });
+  const postgres = typeof values.db === "string" && isPostgresUrl(values.db);
+  const flags = endToEndFromFlags(values, { durationSeconds: 10, windowMax: postgres ? BENCH_WINDOW_DEFAULT_POSTGRES : BENCH_WINDOW_DEFAULT });
   let report: EndToEndReport;
   try {
     report = await runEndToEnd(flags);
