@@ -123,7 +123,7 @@ export const CONFIG_KEYS = {
   },
   sqliteKeyMergeSliceKeysMax: {
     schema: int(1, 1 << 20, 2_048),
-    help: "SQLite: keys of a merge that one batch's transaction writes at most (a merge is spread over the next batches)",
+    help: "SQLite: keys of a due merge that each following batch's transaction writes (twice the batch's own keys if more, so merges keep up)",
     group: "ledger",
   },
   sqliteBusyTimeoutMs: { schema: positiveMs(0, 600_000, 5000), help: "SQLite busy_timeout", group: "ledger" },

@@ -196,25 +196,41 @@ describe("key index: merges", () => {
     const batch = (count: number) => Array.from({ length: count }, () => f.requests.make(holder.pan, { amount: 3 }));
     const first = batch(10);
     const answers = await f.ledger.authorizeBatch(first);
-    const replay = async () => {
-      const again = await f.ledger.authorizeBatch(first.map((request) => f.requests.again(request, { mti: 101 })));
-      expect(again.map((d) => [d.approvalCode, d.replayed])).toEqual(answers.map((d) => [d.approvalCode, true]));
+    const replay = async (count: number) => {
+      const again = await f.ledger.authorizeBatch(first.slice(0, count).map((request) => f.requests.again(request, { mti: 101 })));
+      expect(again.map((d) => [d.approvalCode, d.replayed])).toEqual(answers.slice(0, count).map((d) => [d.approvalCode, true]));
     };
-    // Due: the next batch stages the 10 keys (sorting them is its share) ahead of its own 2.
-    await f.ledger.authorizeBatch(batch(2));
-    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 12, stagedKeysLeft: 10, merges: 0, mergedKeys: 0, mergedThroughSeq: 0 });
+    // Due: the next batch stages the 10 keys (sorting them is its share) ahead of its own.
+    await f.ledger.authorizeBatch(batch(1));
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 11, stagedKeysLeft: 10, merges: 0, mergedKeys: 0, mergedThroughSeq: 0 });
     await f.ledger.authorizeBatch(batch(1)); // a slice of 4
-    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 13, stagedKeysLeft: 6, merges: 0, mergedKeys: 4, mergedThroughSeq: 0 });
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 12, stagedKeysLeft: 6, merges: 0, mergedKeys: 4, mergedThroughSeq: 0 });
     expect(await f.ledger.checkConsistency()).toMatchObject({ consistent: true, derivedMismatched: 0 });
-    await replay(); // replayed repeats write no row: the next 4 staged keys written, no key added
-    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 13, stagedKeysLeft: 2, merges: 0, mergedKeys: 8 });
+    await replay(2); // found on disk and in memory; replays write no row: 4 more staged keys written, none added
+    expect(f.ledger.keyIndexStats()).toMatchObject({ recentKeys: 12, stagedKeysLeft: 2, merges: 0, mergedKeys: 8 });
     await f.ledger.authorizeBatch(batch(1)); // the last 2: the merge completes, its 10 keys leave memory
     const stats = f.ledger.keyIndexStats();
-    expect(stats).toMatchObject({ recentKeys: 4, stagedKeysLeft: 0, merges: 1, mergedKeys: 10 });
+    expect(stats).toMatchObject({ recentKeys: 3, stagedKeysLeft: 0, merges: 1, mergedKeys: 10 });
     expect(stats.mergedThroughSeq).toBeGreaterThan(0);
-    await replay();
+    await replay(10);
     expect(await f.ledger.checkConsistency()).toMatchObject({ consistent: true, derivedMismatched: 0 });
-    expect(await balances(f.ledger, holder.userId)).toMatchObject({ heldAmount: 14 * 3 });
+    expect(await balances(f.ledger, holder.userId)).toMatchObject({ heldAmount: 13 * 3 });
+  });
+
+  test("keep up with batches larger than a slice: a batch writes twice its own keys, so memory stays bounded", async () => {
+    const keysMax = 8;
+    const batchSize = 10;
+    const f = await fixture({ keyMergeKeysMax: keysMax, keyMergeSliceKeysMax: 1 });
+    const holder = await cardholder(f.ledger, { funds: 1_000_000, limits: { perDayCountMax: 10_000 } });
+    let recentMax = 0;
+    for (let i = 0; i < 40; i++) {
+      await f.ledger.authorizeBatch(Array.from({ length: batchSize }, () => f.requests.make(holder.pan, { amount: 1 })));
+      recentMax = Math.max(recentMax, f.ledger.keyIndexStats().recentKeys);
+    }
+    // A slice of 1 key alone would leave 9 of every batch's 10 keys behind: 360 in memory by now.
+    expect(recentMax).toBeLessThan(2 * (keysMax + 2 * batchSize));
+    expect(f.ledger.keyIndexStats().merges).toBeGreaterThan(5);
+    expect(await f.ledger.checkConsistency()).toMatchObject({ consistent: true, derivedMismatched: 0 });
   });
 
   test("a merge cut short (closed, or killed, between slices) is written again from the start, nothing twice", async () => {
@@ -344,21 +360,21 @@ describe("key index: the merge bounds as configured (sqliteKeyMergeKeysMax, sqli
       expect(resolveConfig({ flags: { [key]: "1" } })[key]).toBe(1);
     }
     const dir = mkdtempSync(join(tmpdir(), "sekisho-keys-config-"));
-    const config = resolveConfig({ flags: { db: join(dir, "ledger.db"), sqliteKeyMergeKeysMax: "2", sqliteKeyMergeSliceKeysMax: "1" } });
+    const config = resolveConfig({ flags: { db: join(dir, "ledger.db"), sqliteKeyMergeKeysMax: "6", sqliteKeyMergeSliceKeysMax: "3" } });
     const ledger = (await openLedger({ ...config, panKey: "3c".repeat(32) })) as SqliteLedger;
     try {
       const requests = new RequestFactory(() => Date.now());
       const holder = await cardholder(ledger, { limits: { perDayCountMax: 1_000 } });
-      const purchase = () => [requests.make(holder.pan, { amount: 1 })];
-      await ledger.authorizeBatch([...purchase(), ...purchase()]);
-      expect(ledger.keyIndexStats()).toMatchObject({ recentKeys: 2, stagedKeysLeft: 0, merges: 0 });
-      // Two recent keys reach a bound of 2: the next batch stages them, the two after it write one each.
-      await ledger.authorizeBatch(purchase());
-      expect(ledger.keyIndexStats()).toMatchObject({ stagedKeysLeft: 2, mergedKeys: 0 });
-      await ledger.authorizeBatch(purchase());
-      expect(ledger.keyIndexStats()).toMatchObject({ stagedKeysLeft: 1, mergedKeys: 1, merges: 0 });
-      await ledger.authorizeBatch(purchase());
-      expect(ledger.keyIndexStats()).toMatchObject({ stagedKeysLeft: 0, mergedKeys: 2, merges: 1, recentKeys: 3 });
+      const purchases = (count: number) => Array.from({ length: count }, () => requests.make(holder.pan, { amount: 1 }));
+      await ledger.authorizeBatch(purchases(6));
+      expect(ledger.keyIndexStats()).toMatchObject({ recentKeys: 6, stagedKeysLeft: 0, merges: 0 });
+      // Six recent keys reach a bound of 6: the next batch stages them, the two after it write 3 each.
+      await ledger.authorizeBatch(purchases(1));
+      expect(ledger.keyIndexStats()).toMatchObject({ stagedKeysLeft: 6, mergedKeys: 0 });
+      await ledger.authorizeBatch(purchases(1));
+      expect(ledger.keyIndexStats()).toMatchObject({ stagedKeysLeft: 3, mergedKeys: 3, merges: 0 });
+      await ledger.authorizeBatch(purchases(1));
+      expect(ledger.keyIndexStats()).toMatchObject({ stagedKeysLeft: 0, mergedKeys: 6, merges: 1, recentKeys: 3 });
     } finally {
       await ledger.close();
       rmSync(dir, { recursive: true, force: true });

@@ -22,10 +22,12 @@ import type { SqliteContext } from "./context.ts";
  * of the run's rows on disk beyond the merged sequence: start-up (or the rebuild) finds the same keys in
  * the tail again, and the next run writes them with INSERT OR IGNORE, the rows being identical.
  *
- * Bounds: a run holds at most KEY_MERGE_KEYS_MAX - 1 + BATCH_REQUESTS_MAX keys, and while it is written
- * (1 + ceil(run / slice) transactions) at most that many batches add theirs: a few MB. Staging sorts the
- * run (about 5 ms for 16,384 keys) and is all the transaction that does it carries of a run longer than a
- * slice; a slice of 2,048 keys costs about 3 ms on the batch that carries it.
+ * Bounds: a batch writes at least a slice of the run, and at least twice as many of its keys as the batch
+ * itself adds, so the merges keep up whatever the batch size: a run holds fewer than
+ * 2 × (KEY_MERGE_KEYS_MAX + 2 × BATCH_REQUESTS_MAX) keys (the keys due, plus what the batches add while
+ * the previous run is written, at most half its size), a few MB. Staging sorts the run (about 5 ms for
+ * 16,384 keys) and is all the transaction that does it carries of a run longer than its share; a slice of
+ * 2,048 keys costs about 3 ms on the batch that carries it.
  *
  * transaction_keys stores each key with its last part (DE 7, the transmission time, MMDDhhmmss) moved to
  * the front. Keys that arrive together then sort together: a merge appends near the end of the B-tree,
@@ -62,10 +64,6 @@ export function keyFromTimeFirstSql(column: string): string {
   return `CASE WHEN ${colon} = 0 THEN ${column} ELSE substr(${column}, ${colon} + 1) || ':' || substr(${column}, 1, ${colon} - 1) END`;
 }
 
-/**
- * The keys of transactions after the merged sequence. Most keys have one transaction, kept without an
- * array of its own; the map gets an entry for every keyed transaction until the next merge.
- */
 /** A merge under way: the recent keys up to `through`, in transaction_keys' order, written from `next` on. */
 export interface StagedMerge {
   readonly through: number;
@@ -73,6 +71,10 @@ export interface StagedMerge {
   next: number;
 }
 
+/**
+ * The keys of transactions after the merged sequence. Most keys have one transaction, kept without an
+ * array of its own; the map gets an entry for every keyed transaction until the merge that writes it.
+ */
 export class RecentKeys {
   private readonly seqsByKey = new Map<string, number | number[]>();
   private count = 0;
@@ -199,8 +201,11 @@ export class KeyMerger {
     this.insert = new BulkInsert(db, "transaction_keys", ["key_time_first", "seq"], MERGE_ROWS_PER_STATEMENT, "INSERT OR IGNORE");
   }
 
-  /** Writes the next slice; `completed` when it was the staged merge's last. */
-  step(ctx: SqliteContext, options: { wholeRun?: boolean } = {}): { keys: number; completed: boolean } {
+  /**
+   * Writes the next slice — at least `keysAtLeast` keys of the run when the slice is smaller, so that a
+   * batch writes more keys than it adds — and `completed` when it was the staged merge's last.
+   */
+  step(ctx: SqliteContext, options: { wholeRun?: boolean; keysAtLeast?: number } = {}): { keys: number; completed: boolean } {
     const state = ctx.state;
     const recent = state.recentKeys;
     const through = state.nextTxnSeq - 1;
@@ -209,8 +214,9 @@ export class KeyMerger {
     this.insert.discard(); // rows of a step whose transaction failed part way
     const fresh = recent.staged === null;
     const staged = recent.stage(through);
+    const slice = Math.max(this.sliceKeysMax, options.keysAtLeast ?? 0);
     // Staging sorts the run: that is the whole share of this transaction when the run is longer than a slice.
-    const share = options.wholeRun ? staged.entries.length : fresh && staged.entries.length > this.sliceKeysMax ? 0 : this.sliceKeysMax;
+    const share = options.wholeRun ? staged.entries.length : fresh && staged.entries.length > slice ? 0 : slice;
     const end = Math.min(staged.entries.length, staged.next + share);
     for (let i = staged.next; i < end; i++) {
       const entry = staged.entries[i]!;

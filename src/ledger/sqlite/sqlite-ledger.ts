@@ -156,7 +156,8 @@ export class SqliteLedger implements Ledger {
     const mergeDue = this.ctx.state.recentKeys.mergeDue(nowMs, this.keyMergeKeysMax);
     const decisions = this.write(
       () => {
-        if (mergeDue) this.mergeKeys();
+        // Twice the batch's own keys at least: the merges keep up with any batch size.
+        if (mergeDue) this.mergeKeys({ keysAtLeast: 2 * requests.length });
         return this.authorizer.run(requests, nowMs);
       },
       { rebuildOnAnyFailure: true },
@@ -305,7 +306,7 @@ export class SqliteLedger implements Ledger {
   }
 
   /** Inside the caller's transaction. */
-  private mergeKeys(options: { wholeRun?: boolean } = {}): void {
+  private mergeKeys(options: { wholeRun?: boolean; keysAtLeast?: number } = {}): void {
     const startNs = Bun.nanoseconds();
     const { keys, completed } = this.keyMerger.step(this.ctx, options);
     const ms = (Bun.nanoseconds() - startNs) / 1e6;
