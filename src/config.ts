@@ -126,6 +126,11 @@ export const CONFIG_KEYS = {
     help: "SQLite: keys of a due merge that each following batch's transaction writes (twice the batch's own keys if more, so merges keep up)",
     group: "ledger",
   },
+  sqliteRecentRecordsMax: {
+    schema: int(0, 1 << 20, 8_192),
+    help: "SQLite: newest network records kept in memory, so that a reversal, advice or repeat of a recent transaction reads no row (0: none)",
+    group: "ledger",
+  },
   sqliteBusyTimeoutMs: { schema: positiveMs(0, 600_000, 5000), help: "SQLite busy_timeout", group: "ledger" },
   postgresPoolMax: {
     schema: int(2, 512, 8),

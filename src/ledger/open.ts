@@ -8,7 +8,7 @@ import { openSqliteLedger } from "./sqlite/sqlite-ledger.ts";
  * the path of an embedded SQLite file.
  */
 export type LedgerConfig = Pick<Config, "db" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "holdTimeoutSeconds" | "currency" | "panKey"> &
-  Partial<Pick<Config, "sqliteKeyMergeKeysMax" | "sqliteKeyMergeSliceKeysMax" | "postgresPoolMax" | "postgresConnectTimeoutMs" | "postgresStatementTimeoutMs">>;
+  Partial<Pick<Config, "sqliteKeyMergeKeysMax" | "sqliteKeyMergeSliceKeysMax" | "sqliteRecentRecordsMax" | "postgresPoolMax" | "postgresConnectTimeoutMs" | "postgresStatementTimeoutMs">>;
 
 export { isPostgresUrl };
 
@@ -38,6 +38,7 @@ export async function openLedger(config: LedgerConfig, options: { clock?: () => 
     panKeyHex: config.panKey,
     keyMergeKeysMax: config.sqliteKeyMergeKeysMax ?? (defaultOf("sqliteKeyMergeKeysMax") as number),
     keyMergeSliceKeysMax: config.sqliteKeyMergeSliceKeysMax ?? (defaultOf("sqliteKeyMergeSliceKeysMax") as number),
+    recentRecordsMax: config.sqliteRecentRecordsMax ?? (defaultOf("sqliteRecentRecordsMax") as number),
     ...clock,
   });
 }

@@ -42,3 +42,7 @@ ledgerCases("sqlite", (options) => openSqliteHarness(options));
 
 // The same cases with every key merged to disk before the next batch: each original is found in transaction_keys.
 ledgerCases("sqlite, keys merged before each batch", (options) => openSqliteHarness(options, { keyMergeKeysMax: 1 }));
+
+// The recent records at their edges: none (every record read from its row), and two (most evicted at once).
+ledgerCases("sqlite, no recent records", (options) => openSqliteHarness(options, { recentRecordsMax: 0 }));
+ledgerCases("sqlite, two recent records", (options) => openSqliteHarness(options, { recentRecordsMax: 2 }));

@@ -33,7 +33,8 @@ export function expireHoldsChunk(ctx: SqliteContext, nowMs: number): { expired: 
     }
     from = row.seq + 1;
     if (row.holdState !== "pending") continue;
-    expire(ctx, row, nowMs);
+    // The batches' own copy of the record, when they have one: it is the one they will read next.
+    expire(ctx, ctx.state.recentRecords.get(row.seq) ?? row, nowMs);
     expired += 1;
   }
   const more = rows.length === EXPIRY_ROWS_PER_CHUNK && !reachedYoung;

@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import { cardFromRow, countUsage, LedgerState, type AccountKind, type CardRow } from "../batch/state.ts";
 import type { CardLimits } from "../ledger.ts";
 import { loadRecentKeys, RecentKeys } from "./key-index.ts";
+import { RECENT_RECORDS_MAX, RecentRecords } from "./recent-records.ts";
 
 /**
  * Rebuilding the SQLite ledger's in-memory state from the file: accounts and cards from their tables,
@@ -23,14 +24,19 @@ interface AccountRow {
 
 /**
  * The shared state plus what only the SQLite ledger keeps: the keys of the transactions not yet in
- * transaction_keys. Rebuilt with the rest, so a failed transaction's keys are forgotten with its rows.
+ * transaction_keys, and the newest records. Rebuilt with the rest, so a failed transaction's keys and
+ * records are forgotten with its rows.
  */
 export class SqliteLedgerState extends LedgerState {
   recentKeys = new RecentKeys(0);
+
+  constructor(readonly recentRecords: RecentRecords = new RecentRecords(RECENT_RECORDS_MAX)) {
+    super();
+  }
 }
 
-export function loadState(db: Database, defaults: CardLimits, nowMs: number): SqliteLedgerState {
-  const state = new SqliteLedgerState();
+export function loadState(db: Database, defaults: CardLimits, nowMs: number, recentRecordsMax = RECENT_RECORDS_MAX): SqliteLedgerState {
+  const state = new SqliteLedgerState(new RecentRecords(recentRecordsMax));
   for (const row of db.query("SELECT * FROM accounts ORDER BY seq").all() as AccountRow[]) {
     state.addAccount({
       seq: row.seq,

@@ -1,13 +1,16 @@
 import type { Database, Statement } from "bun:sqlite";
 import { rowFromColumns, TRANSACTION_COLUMNS, type NetworkRecord, type RecordSource, type RecordsByKey, type TransactionRow } from "../batch/records.ts";
-import { MergedKeyReader, type RecentKeys } from "./key-index.ts";
+import { MergedKeyReader } from "./key-index.ts";
+import type { SqliteLedgerState } from "./load-state.ts";
+import type { RecentRecords } from "./recent-records.ts";
 
 const SEQS_PER_QUERY = 64;
 
 /**
  * Reads every stored network record for a set of keys: their sequences from the key index (the recent
- * keys in memory and transaction_keys on disk, see key-index.ts), then the rows by sequence, in a few
- * IN (…) queries. A key's records arrive oldest first.
+ * keys in memory and transaction_keys on disk, see key-index.ts), then each record from the recent
+ * records when it is there (recent-records.ts), else its row, in a few IN (…) queries — and the rows read
+ * join the recent records. A key's records arrive oldest first.
  */
 export class RecordReader implements RecordSource {
   private readonly merged: MergedKeyReader;
@@ -17,8 +20,8 @@ export class RecordReader implements RecordSource {
 
   constructor(
     db: Database,
-    /** The ledger's recent keys as they are now (the state holding them is replaced by a rebuild). */
-    private readonly recentKeys: () => RecentKeys,
+    /** The ledger's state as it is now (a rebuild replaces it, recent keys and records with it). */
+    private readonly state: () => SqliteLedgerState,
   ) {
     this.merged = new MergedKeyReader(db);
     const placeholders = Array.from({ length: SEQS_PER_QUERY }, () => "?").join(", ");
@@ -29,8 +32,8 @@ export class RecordReader implements RecordSource {
     const seqs = this.seqs;
     seqs.length = 0;
     this.merged.seqsInto(keys, seqs);
-    const recent = this.recentKeys();
-    for (const key of keys) recent.seqsInto(key, seqs);
+    const { recentKeys, recentRecords } = this.state();
+    for (const key of keys) recentKeys.seqsInto(key, seqs);
     if (seqs.length === 0) return;
     seqs.sort((a, b) => a - b);
     const chunk = this.chunk;
@@ -39,24 +42,30 @@ export class RecordReader implements RecordSource {
     for (const seq of seqs) {
       if (seq === last) continue; // a key named twice in the batch (as a key and as an original)
       last = seq;
+      const cached = recentRecords.get(seq);
+      if (cached !== undefined) {
+        into.add(cached);
+        continue;
+      }
       chunk[filled++] = seq;
       if (filled === SEQS_PER_QUERY) {
-        this.readRows(into);
+        this.readRows(into, recentRecords);
         filled = 0;
       }
     }
     if (filled > 0) {
       chunk.fill(null, filled);
-      this.readRows(into);
+      this.readRows(into, recentRecords);
     }
   }
 
-  private readRows(into: RecordsByKey): void {
+  private readRows(into: RecordsByKey, recentRecords: RecentRecords): void {
     for (const source of this.bySeqs.all(...this.chunk) as Array<Record<string, unknown>>) {
       const record = rowFromColumns<TransactionRow>(source, TRANSACTION_COLUMNS) as NetworkRecord;
       if (record.key === null) throw new Error(`assertion: the key index names transaction ${record.seq}, which has no key`);
       record.stored = true;
       into.add(record);
+      recentRecords.add(record);
     }
   }
 }

@@ -26,6 +26,7 @@ import { listTransactions } from "./history.ts";
 import { KEY_MERGE_KEYS_MAX, KEY_MERGE_SLICE_KEYS_MAX, KeyMerger } from "./key-index.ts";
 import * as outbox from "./outbox.ts";
 import { loadState } from "./load-state.ts";
+import { RECENT_RECORDS_MAX } from "./recent-records.ts";
 import { RecordReader } from "./record-reader.ts";
 import { topUp } from "./topups.ts";
 import { Writer } from "./writer.ts";
@@ -38,12 +39,13 @@ import { Writer } from "./writer.ts";
  * resolves only after its COMMIT returned (durable with synchronous=FULL).
  *
  * Speed comes from writing little per authorization: balances, cards and the day's usage live in memory
- * (rebuilt from disk at start-up and after any failed transaction); a batch reads the stored records of
- * all its keys with a few IN (…) queries, then appends its rows with multi-row INSERTs — one transaction
- * row (which carries its hold) and one event per request — and updates only what a reversal or a posting
- * changed. Derived values (history heads, daily usage) are checkpointed every `checkpointTransactions`.
- * Network keys are indexed in memory first and merged to disk in sorted runs (key-index.ts), so a batch
- * writes no index page for its own rows; a merge is due every keyMergeKeysMax keys or 2 s and rides in the next batches' transactions, a slice each.
+ * (rebuilt from disk at start-up and after any failed transaction); a batch finds the stored records of
+ * all its keys among the newest records in memory (recent-records.ts) or with a few IN (…) queries, then
+ * appends its rows with multi-row INSERTs — one transaction row (which carries its hold) and one event
+ * per request — and updates only what a reversal or a posting changed. Derived values (history heads,
+ * daily usage) are checkpointed every `checkpointTransactions`. Network keys are indexed in memory first
+ * and merged to disk in sorted runs (key-index.ts), so a batch writes no index page for its own rows; a
+ * merge is due every keyMergeKeysMax keys or 2 s and rides in the next batches' transactions, a slice each.
  */
 export interface SqliteLedgerOptions {
   readonly path: string;
@@ -63,6 +65,8 @@ export interface SqliteLedgerOptions {
   readonly keyMergeKeysMax?: number;
   /** Keys of a merge one transaction writes at most (KEY_MERGE_SLICE_KEYS_MAX when absent). */
   readonly keyMergeSliceKeysMax?: number;
+  /** Newest network records kept in memory (RECENT_RECORDS_MAX when absent; 0 keeps none). */
+  readonly recentRecordsMax?: number;
 }
 
 /** Where the key index stands, and what its merges have cost since the ledger opened. */
@@ -97,7 +101,7 @@ export async function openSqliteLedger(options: SqliteLedgerOptions): Promise<Sq
     else if (stored.value !== vault.keyCheck) throw new LedgerError("unavailable", "SEKISHO_PAN_KEY is not the key this ledger was created with");
     const limitDefaults = options.limitDefaults ?? DEFAULT_CARD_LIMITS;
     const clock = options.clock ?? Date.now;
-    const state = loadState(db, limitDefaults, clock());
+    const state = loadState(db, limitDefaults, clock(), options.recentRecordsMax ?? RECENT_RECORDS_MAX);
     const ctx: SqliteContext = {
       db,
       state,
@@ -140,7 +144,7 @@ export class SqliteLedger implements Ledger {
     if (!(Number.isInteger(this.keyMergeKeysMax) && this.keyMergeKeysMax >= 1)) throw new Error("assertion: keyMergeKeysMax must be a positive integer");
     this.keyMerger = new KeyMerger(db, options.keyMergeSliceKeysMax ?? KEY_MERGE_SLICE_KEYS_MAX);
     this.authorizer = new Authorizer(ctx.state, {
-      reader: new RecordReader(db, () => this.ctx.state.recentKeys),
+      reader: new RecordReader(db, () => this.ctx.state),
       writer: ctx.writer,
       panIndexInto: (pan, out) => ctx.vault.indexInto(pan, out),
       approvalCodes: approvalCodeSource(options.randomBytes ?? cryptoRandomBytes),
@@ -250,6 +254,12 @@ export class SqliteLedger implements Ledger {
     };
   }
 
+  /** How many of the newest network records are in memory, and the bound. */
+  recentRecordStats(): { records: number; recordsMax: number } {
+    const recent = this.ctx.state.recentRecords;
+    return { records: recent.size, recordsMax: recent.recordsMax };
+  }
+
   async checkConsistency(): Promise<ConsistencyReport> {
     this.assertUsable();
     return checkConsistency(this.ctx);
@@ -291,7 +301,7 @@ export class SqliteLedger implements Ledger {
 
   private rebuild(): void {
     try {
-      const state = loadState(this.ctx.db, this.ctx.limitDefaults, this.ctx.clock());
+      const state = loadState(this.ctx.db, this.ctx.limitDefaults, this.ctx.clock(), this.ctx.state.recentRecords.recordsMax);
       this.ctx.state = state;
       this.ctx.writer.useState(state);
       this.authorizer.useState(state);

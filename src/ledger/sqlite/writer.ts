@@ -1,6 +1,6 @@
 import type { Database, Statement } from "bun:sqlite";
 import { EffectWriter, type EventType } from "../batch/effect-writer.ts";
-import { TRANSACTION_COLUMNS, type TransactionRow } from "../batch/records.ts";
+import { TRANSACTION_COLUMNS, type NetworkRecord, type TransactionRow } from "../batch/records.ts";
 import type { AccountState, EarlyReversal } from "../batch/state.ts";
 import { BulkInsert } from "./bulk-insert.ts";
 import type { SqliteLedgerState } from "./load-state.ts";
@@ -74,13 +74,22 @@ export class Writer extends EffectWriter {
 
   protected heldChanged(_account: AccountState): void {}
 
-  /** Writes everything queued; new rows' keys join the recent keys (rebuilt from disk if the commit fails). */
+  /**
+   * Writes everything queued; new network rows join the recent keys and the recent records (both rebuilt
+   * from disk if the commit fails).
+   */
   flush(nowMs: number): void {
-    const recentKeys = this.state.recentKeys;
+    const { recentKeys, recentRecords } = this.state;
     for (const row of this.newRows) {
       this.changedRows.delete(row);
       this.transactionInsert.pushFields(row, this.transactionFields);
-      if (row.key !== null) recentKeys.add(row.key, row.seq, nowMs);
+      if (row.key !== null) {
+        recentKeys.add(row.key, row.seq, nowMs);
+        // A keyed row is a network record, made by the Authorizer; it is stored once this commits.
+        const record = row as NetworkRecord;
+        record.stored = true;
+        recentRecords.add(record);
+      }
     }
     this.transactionInsert.flush();
     this.lineInsert.flush();
