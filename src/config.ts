@@ -131,6 +131,11 @@ export const CONFIG_KEYS = {
     help: "SQLite: newest network records kept in memory, so that a reversal, advice or repeat of a recent transaction reads no row (0: none)",
     group: "ledger",
   },
+  sqliteWalAutocheckpointPages: {
+    schema: int(100, 1_000_000, 4_000),
+    help: "SQLite: WAL pages after which a commit copies the WAL back into the file; more: fewer, longer checkpoints and a larger WAL",
+    group: "ledger",
+  },
   sqliteBusyTimeoutMs: { schema: positiveMs(0, 600_000, 5000), help: "SQLite busy_timeout", group: "ledger" },
   postgresPoolMax: {
     schema: int(2, 512, 8),

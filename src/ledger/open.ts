@@ -8,7 +8,7 @@ import { openSqliteLedger } from "./sqlite/sqlite-ledger.ts";
  * the path of an embedded SQLite file.
  */
 export type LedgerConfig = Pick<Config, "db" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "holdTimeoutSeconds" | "currency" | "panKey"> &
-  Partial<Pick<Config, "sqliteKeyMergeKeysMax" | "sqliteKeyMergeSliceKeysMax" | "sqliteRecentRecordsMax" | "postgresPoolMax" | "postgresConnectTimeoutMs" | "postgresStatementTimeoutMs">>;
+  Partial<Pick<Config, "sqliteKeyMergeKeysMax" | "sqliteKeyMergeSliceKeysMax" | "sqliteRecentRecordsMax" | "sqliteWalAutocheckpointPages" | "postgresPoolMax" | "postgresConnectTimeoutMs" | "postgresStatementTimeoutMs">>;
 
 export { isPostgresUrl };
 
@@ -39,6 +39,7 @@ export async function openLedger(config: LedgerConfig, options: { clock?: () => 
     keyMergeKeysMax: config.sqliteKeyMergeKeysMax ?? (defaultOf("sqliteKeyMergeKeysMax") as number),
     keyMergeSliceKeysMax: config.sqliteKeyMergeSliceKeysMax ?? (defaultOf("sqliteKeyMergeSliceKeysMax") as number),
     recentRecordsMax: config.sqliteRecentRecordsMax ?? (defaultOf("sqliteRecentRecordsMax") as number),
+    walAutocheckpointPages: config.sqliteWalAutocheckpointPages ?? (defaultOf("sqliteWalAutocheckpointPages") as number),
     ...clock,
   });
 }

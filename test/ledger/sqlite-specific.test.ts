@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
+import { ConfigError, resolveConfig } from "../../src/config.ts";
 import { openLedger } from "../../src/ledger/open.ts";
 import { SCHEMA_VERSION } from "../../src/ledger/sqlite/schema.ts";
 import { openSqliteLedger, type SqliteLedgerOptions } from "../../src/ledger/sqlite/sqlite-ledger.ts";
@@ -107,4 +108,38 @@ describe("openLedger", () => {
       cleanup();
     }
   });
+});
+
+describe("SQLite WAL checkpoints (sqliteWalAutocheckpointPages)", () => {
+  test("the setting resolves at its edges and bounds the WAL of the ledger openLedger opens", async () => {
+    expect(() => resolveConfig({ flags: { sqliteWalAutocheckpointPages: "99" } })).toThrow(ConfigError);
+    expect(() => resolveConfig({ flags: { sqliteWalAutocheckpointPages: "1000001" } })).toThrow(ConfigError);
+    expect(resolveConfig({ flags: { sqliteWalAutocheckpointPages: "100" } }).sqliteWalAutocheckpointPages).toBe(100);
+    expect(resolveConfig({}).sqliteWalAutocheckpointPages).toBe(4_000);
+    const walBytesAfterLoad = async (pages: number): Promise<number> => {
+      const { path, cleanup } = tempPath();
+      try {
+        const config = resolveConfig({ flags: { db: path, sqliteWalAutocheckpointPages: String(pages) } });
+        const ledger = await openLedger({ ...config, panKey: "11".repeat(32) });
+        try {
+          const user = await ledger.createUser({});
+          const pan = testPan(4_242);
+          await ledger.issueCard(user.id, { pan, expiry: "9912", limits: { perDayCountMax: 100_000, perDayAmountMax: 1e12 } });
+          await ledger.topUp(user.id, { amount: 1_000_000_000, idempotencyKey: "wal", fingerprint: "wal" });
+          const requests = new RequestFactory(() => Date.now());
+          for (let i = 0; i < 25; i++) await ledger.authorizeBatch(Array.from({ length: 200 }, () => requests.make(pan, { amount: 1 })));
+          return statSync(`${path}-wal`).size;
+        } finally {
+          await ledger.close();
+        }
+      } finally {
+        cleanup();
+      }
+    };
+    // 5,000 authorizations write several MB of WAL: checkpoints every 100 pages keep the file near that.
+    const small = await walBytesAfterLoad(100);
+    const large = await walBytesAfterLoad(1_000_000);
+    expect(small).toBeLessThan(2 * 1024 * 1024);
+    expect(large).toBeGreaterThan(2 * small);
+  }, 60_000);
 });

@@ -12,9 +12,19 @@ export interface DatabaseOptions {
   readonly path: string;
   readonly synchronous: "full" | "normal";
   readonly busyTimeoutMs: number;
+  /** WAL pages after which a commit checkpoints (WAL_AUTOCHECKPOINT_PAGES when absent). */
+  readonly walAutocheckpointPages?: number;
 }
 
 const CACHE_KIB = 65_536; // page cache: 64 MiB keeps the key index hot
+
+/**
+ * SQLite's default is 1,000 pages. The pages batches rewrite most (the tables' right edges, the key
+ * index's) are copied back to the file once per checkpoint however often the WAL holds them, so fewer
+ * checkpoints write less: 4,000 pages (a WAL of ~16 MB) gave ~10 % more authorizations/s end to end and a
+ * lower p99 than 1,000 in five alternating runs; 8,000 was no better and its checkpoints stall longer.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
 export function openDatabase(options: DatabaseOptions): Database {
   const db = new Database(options.path, { create: true, strict: true });
@@ -27,6 +37,7 @@ export function openDatabase(options: DatabaseOptions): Database {
     db.run(`PRAGMA cache_size = -${CACHE_KIB}`);
     db.run("PRAGMA foreign_keys = ON");
     db.run("PRAGMA temp_store = MEMORY");
+    db.run(`PRAGMA wal_autocheckpoint = ${Math.trunc(options.walAutocheckpointPages ?? WAL_AUTOCHECKPOINT_PAGES)}`);
     migrate(db);
     return db;
   } catch (error) {

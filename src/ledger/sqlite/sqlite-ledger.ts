@@ -67,6 +67,8 @@ export interface SqliteLedgerOptions {
   readonly keyMergeSliceKeysMax?: number;
   /** Newest network records kept in memory (RECENT_RECORDS_MAX when absent; 0 keeps none). */
   readonly recentRecordsMax?: number;
+  /** WAL pages after which a commit checkpoints (WAL_AUTOCHECKPOINT_PAGES when absent). */
+  readonly walAutocheckpointPages?: number;
 }
 
 /** Where the key index stands, and what its merges have cost since the ledger opened. */
