@@ -10,7 +10,7 @@ import { endToEndOk, explainFailure, formatProcessorSummary } from "./demo.ts";
  * while the latency keeps growing with the window (see the README's Performance section). PostgreSQL: a
  * batch waits on round trips to the server, so it takes more in flight to keep the instances busy.
  */
-const BENCH_WINDOW_DEFAULT = 128;
+const BENCH_WINDOW_DEFAULT = 96;
 const BENCH_WINDOW_DEFAULT_POSTGRES = 256;
 
 export const benchE2eUsage = `sekisho bench [e2e] [options] [--json]
