@@ -7,9 +7,12 @@ import { maskText } from "./mask.ts";
  */
 type Labels = Record<string, string | number>;
 
+/** The label values joined by NUL; a plain loop, since counters are bumped for every message. */
 function labelKey(names: readonly string[], labels: Labels | undefined): string {
   if (names.length === 0) return "";
-  return names.map((name) => String(labels?.[name] ?? "")).join("\u0000");
+  let key = String(labels?.[names[0]!] ?? "");
+  for (let i = 1; i < names.length; i++) key += "\u0000" + String(labels?.[names[i]!] ?? "");
+  return key;
 }
 
 function renderLabels(names: readonly string[], key: string, extra = ""): string {
