@@ -30,7 +30,8 @@ function schemaOneFile(path: string, source: string | null): void {
     if (source === null) return;
     db.run(`ATTACH DATABASE '${source}' AS source`);
     db.transaction(() => {
-      for (const table of V1_TABLES) db.run(`INSERT INTO main.${table} SELECT * FROM source.${table}`);
+      // The source is written by this build: its transactions as they stand now, changes applied (schema 3).
+      for (const table of V1_TABLES) db.run(`INSERT INTO main.${table} SELECT * FROM source.${table === "transactions" ? "transactions_now" : table}`);
       db.run("DELETE FROM main.meta WHERE name = 'keys_merged_through_seq'");
     })();
     db.run("DETACH DATABASE source");

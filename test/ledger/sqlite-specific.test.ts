@@ -143,3 +143,54 @@ describe("SQLite WAL checkpoints (sqliteWalAutocheckpointPages)", () => {
     expect(large).toBeGreaterThan(2 * small);
   }, 60_000);
 });
+
+describe("SQLite transaction changes (schema 3)", () => {
+  test("a reversal leaves its original's row as written and records the change beside it, read back after a restart", async () => {
+    const { path, cleanup } = tempPath();
+    try {
+      let ledger = await openSqliteLedger(options(path, { recentRecordsMax: 0 }));
+      const user = await ledger.createUser({});
+      const pan = testPan(7_007);
+      await ledger.issueCard(user.id, { pan, expiry: "9912" });
+      await ledger.topUp(user.id, { amount: 10_000, idempotencyKey: "t", fingerprint: "t" });
+      const requests = new RequestFactory(() => TEST_NOW_MS);
+      const original = requests.make(pan, { amount: 4_000 });
+      await ledger.authorizeBatch([original]);
+      await ledger.authorizeBatch([requests.reversal(original, { replacementAmount: 1_000 })]);
+      await ledger.close();
+      const db = new Database(path, { readonly: true });
+      try {
+        const written = db.query("SELECT seq, status, hold_state, hold_amount_minor, reversed_amount_minor FROM transactions WHERE key = ?").get(original.key);
+        const now = db.query("SELECT status, hold_state, hold_amount_minor, reversed_amount_minor FROM transactions_now WHERE key = ?").get(original.key);
+        expect(written).toMatchObject({ status: "approved", hold_state: "pending", hold_amount_minor: 4_000, reversed_amount_minor: 0 });
+        expect(now).toEqual({ status: "partially_reversed", hold_state: "pending", hold_amount_minor: 1_000, reversed_amount_minor: 3_000 });
+        expect((db.query("SELECT COUNT(*) AS n FROM transaction_changes WHERE seq = ?").get((written as { seq: number }).seq) as { n: number }).n).toBe(1);
+      } finally {
+        db.close();
+      }
+      ledger = await openSqliteLedger(options(path, { recentRecordsMax: 0 }));
+      const [again] = await ledger.authorizeBatch([requests.reversal(original)]);
+      expect(again!.responseCode).toBe("00");
+      expect((await ledger.getUser(user.id))!.balances).toMatchObject({ heldAmount: 0, availableBalance: 10_000 });
+      expect((await ledger.checkConsistency()).consistent).toBe(true);
+      await ledger.close();
+    } finally {
+      cleanup();
+    }
+  });
+
+  test("the consistency check finds a change that names no transaction", async () => {
+    const { path, cleanup } = tempPath();
+    try {
+      await (await openSqliteLedger(options(path))).close();
+      const db = new Database(path);
+      db.run("INSERT INTO transaction_changes (seq, status, reversed_amount_minor) VALUES (999, 'reversed', 0)");
+      db.close();
+      const ledger = await openSqliteLedger(options(path));
+      expect(await ledger.checkConsistency()).toMatchObject({ consistent: false, holdsInvalid: 1 });
+      await ledger.close();
+    } finally {
+      cleanup();
+    }
+  });
+});

@@ -24,7 +24,7 @@ SELECT a.seq, a.kind, a.ledger_balance_minor,
 FROM accounts a
 LEFT JOIN (SELECT account_seq, SUM(amount_minor) AS journal FROM journal_lines GROUP BY account_seq) j
   ON j.account_seq = a.seq
-LEFT JOIN (SELECT account_seq, SUM(hold_amount_minor) AS held FROM transactions WHERE hold_state = 'pending' GROUP BY account_seq) h
+LEFT JOIN (SELECT account_seq, SUM(hold_amount_minor) AS held FROM transactions_now WHERE hold_state = 'pending' GROUP BY account_seq) h
   ON h.account_seq = a.seq
 LEFT JOIN (SELECT DISTINCT account_seq FROM transactions WHERE kind = 'advice' AND approved_amount_minor > 0) v
   ON v.account_seq = a.seq`;
@@ -35,14 +35,16 @@ export function checkConsistency(ctx: SqliteContext): ConsistencyReport {
   const entriesUnbalanced = count(ctx, "SELECT COUNT(*) AS n FROM (SELECT txn_seq FROM journal_lines GROUP BY txn_seq HAVING SUM(amount_minor) <> 0)");
   const keysWithSeveralHolds = count(
     ctx,
-    "SELECT COUNT(*) AS n FROM (SELECT key FROM transactions WHERE hold_state IS NOT NULL GROUP BY key HAVING COUNT(*) > 1)",
+    "SELECT COUNT(*) AS n FROM (SELECT key FROM transactions_now WHERE hold_state IS NOT NULL GROUP BY key HAVING COUNT(*) > 1)",
   );
   const holdsInvalid = count(
     ctx,
-    `SELECT COUNT(*) AS n FROM transactions WHERE hold_state IS NOT NULL
+    `SELECT COUNT(*) AS n FROM transactions_now WHERE hold_state IS NOT NULL
        AND (key IS NULL OR account_seq IS NULL OR hold_amount_minor IS NULL OR hold_amount_minor < 0
          OR (hold_state = 'pending' AND hold_amount_minor = 0))`,
-  );
+  ) +
+    // A change names the transaction it changes.
+    count(ctx, "SELECT COUNT(*) AS n FROM transaction_changes c LEFT JOIN transactions t ON t.seq = c.seq WHERE t.seq IS NULL");
   let accountsMismatched = 0;
   let accountsNegativeWithoutAdvice = 0;
   for (const row of db.query(ACCOUNT_TOTALS).all() as AccountTotals[]) {

@@ -19,7 +19,7 @@ export function expireHoldsChunk(ctx: SqliteContext, nowMs: number): { expired: 
   const state = ctx.state;
   const cutoffMs = nowMs - ctx.holdTimeoutMs;
   const rows = ctx.db
-    .query(`SELECT * FROM transactions WHERE seq >= ? ORDER BY seq LIMIT ${EXPIRY_ROWS_PER_CHUNK}`)
+    .query(`SELECT * FROM transactions_now WHERE seq >= ? ORDER BY seq LIMIT ${EXPIRY_ROWS_PER_CHUNK}`)
     .all(state.pendingHoldsFromSeq) as Array<Record<string, unknown>>;
   let expired = 0;
   let from = state.pendingHoldsFromSeq;

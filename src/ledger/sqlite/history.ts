@@ -8,7 +8,7 @@ import type { SqliteContext } from "./context.ts";
  * An account's history, newest first, by walking the chain of prev_seq from the account's newest row.
  * A cursor is the next row's sequence, so pages stay stable while new transactions arrive.
  */
-const HISTORY_ROW = `SELECT ${HISTORY_COLUMNS} FROM transactions t LEFT JOIN cards c ON c.seq = t.card_seq WHERE t.seq = ?`;
+const HISTORY_ROW = `SELECT ${HISTORY_COLUMNS} FROM transactions_now t LEFT JOIN cards c ON c.seq = t.card_seq WHERE t.seq = ?`;
 
 export function listTransactions(
   ctx: SqliteContext,

@@ -53,7 +53,7 @@ export function loadState(db: Database, defaults: CardLimits, nowMs: number, rec
   for (const row of db.query("SELECT * FROM cards ORDER BY seq").all() as CardRow[]) state.addCard(cardFromRow(row, defaults));
   state.pendingHoldsFromSeq = Number(metaValue(db, "pending_holds_from_seq") ?? 1);
   const held = db.query(
-    "SELECT account_seq, SUM(hold_amount_minor) AS held FROM transactions WHERE seq >= ? AND hold_state = 'pending' GROUP BY account_seq",
+    "SELECT account_seq, SUM(hold_amount_minor) AS held FROM transactions_now WHERE seq >= ? AND hold_state = 'pending' GROUP BY account_seq",
   );
   for (const row of held.all(state.pendingHoldsFromSeq) as Array<{ account_seq: number; held: number }>) {
     const account = state.accounts.get(row.account_seq);

@@ -25,7 +25,7 @@ export class RecordReader implements RecordSource {
   ) {
     this.merged = new MergedKeyReader(db);
     const placeholders = Array.from({ length: SEQS_PER_QUERY }, () => "?").join(", ");
-    this.bySeqs = db.prepare(`SELECT * FROM transactions WHERE seq IN (${placeholders}) ORDER BY seq`);
+    this.bySeqs = db.prepare(`SELECT * FROM transactions_now WHERE seq IN (${placeholders}) ORDER BY seq`);
   }
 
   read(keys: readonly string[], into: RecordsByKey): void {

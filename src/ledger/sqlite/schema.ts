@@ -11,7 +11,9 @@
  *   (newest first) instead of an (account, time) index, whose random inserts would dominate each commit.
  * - A hold is the pending entry of the transaction that placed it, kept in that row's hold_* columns
  *   (state pending → posted / voided / expired, amount lowered by partial releases): one row written per
- *   authorization instead of two. Holds expire in the order they were placed, which is sequence order, so
+ *   authorization instead of two. Since version 3 a later change to a row (its status, reversed amount
+ *   or hold) is a row of transaction_changes with the same sequence, and reads go through the view
+ *   transactions_now: a reversal or an advice no longer writes its original's old page again. Holds expire in the order they were placed, which is sequence order, so
  *   expiry walks the table from the oldest pending hold (remembered in meta) and needs no index.
  * - journal_lines holds posted money only; each transaction's lines sum to zero.
  * - The transactions table has no CHECK constraints: on a row written per authorization they cost about
@@ -183,6 +185,64 @@ FROM transactions WHERE key IS NOT NULL ORDER BY 1, 2;
 INSERT INTO meta (name, value) SELECT 'keys_merged_through_seq', CAST(COALESCE(MAX(seq), 0) AS TEXT) FROM transactions;
 
 DROP INDEX transactions_key;
+`,
+  },
+  {
+    version: 3,
+    description: "a change to a stored transaction (status, reversed amount, hold) is a row of transaction_changes, read through transactions_now",
+    // A reversal or an advice changes a transaction from a few thousand rows back: updating that row wrote
+    // its whole page again, which had long left the commits' hot pages. Its change is a row keyed by the
+    // same sequence instead, near the right edge of a small table, and every read of the changeable
+    // columns goes through transactions_now (same columns, same order as transactions).
+    sql: `
+CREATE TABLE transaction_changes (
+  seq INTEGER PRIMARY KEY,
+  status TEXT NOT NULL,
+  reversed_amount_minor INTEGER NOT NULL,
+  hold_amount_minor INTEGER,
+  hold_state TEXT,
+  hold_resolved_at_ms INTEGER
+);
+
+CREATE VIEW transactions_now AS SELECT
+  t.seq,
+  t.kind,
+  t.mti,
+  t.key,
+  t.card_seq,
+  t.account_seq,
+  t.prev_seq,
+  t.request_amount_minor,
+  t.request_currency,
+  t.billing_amount_minor,
+  t.billing_currency,
+  t.amount_minor,
+  t.approved_amount_minor,
+  t.account_currency,
+  t.response_code,
+  t.approval_code,
+  t.available_balance_minor,
+  CASE WHEN c.seq IS NULL THEN t.status ELSE c.status END AS status,
+  t.reason,
+  t.network_response_code,
+  t.network_approval_code,
+  t.original_key,
+  t.replacement_amount_minor,
+  t.related_seq,
+  CASE WHEN c.seq IS NULL THEN t.reversed_amount_minor ELSE c.reversed_amount_minor END AS reversed_amount_minor,
+  CASE WHEN c.seq IS NULL THEN t.hold_amount_minor ELSE c.hold_amount_minor END AS hold_amount_minor,
+  CASE WHEN c.seq IS NULL THEN t.hold_state ELSE c.hold_state END AS hold_state,
+  CASE WHEN c.seq IS NULL THEN t.hold_resolved_at_ms ELSE c.hold_resolved_at_ms END AS hold_resolved_at_ms,
+  t.usage_day,
+  t.processing_code,
+  t.retrieval_reference,
+  t.merchant_category,
+  t.terminal_id,
+  t.merchant_id,
+  t.merchant_name_location,
+  t.received_at_ms,
+  t.created_at_ms
+FROM transactions t LEFT JOIN transaction_changes c ON c.seq = t.seq;
 `,
   },
 ];

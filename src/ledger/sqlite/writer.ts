@@ -31,8 +31,11 @@ export class Writer extends EffectWriter {
     this.transactionInsert = new BulkInsert(db, "transactions", TRANSACTION_COLUMNS.map(([column]) => column));
     this.lineInsert = new BulkInsert(db, "journal_lines", ["seq", "txn_seq", "account_seq", "amount_minor"]);
     this.outboxInsert = new BulkInsert(db, "outbox", ["seq", "type", "account_seq", "txn_seq", "data", "created_at_ms"]);
+    // A changed transaction's new state is a row of its own (schema 3): the transaction's page stays as it is.
     this.updateTransaction = db.prepare(
-      "UPDATE transactions SET status = ?, reversed_amount_minor = ?, hold_amount_minor = ?, hold_state = ?, hold_resolved_at_ms = ? WHERE seq = ?",
+      "INSERT INTO transaction_changes (status, reversed_amount_minor, hold_amount_minor, hold_state, hold_resolved_at_ms, seq) VALUES (?, ?, ?, ?, ?, ?) " +
+        "ON CONFLICT (seq) DO UPDATE SET status = excluded.status, reversed_amount_minor = excluded.reversed_amount_minor, " +
+        "hold_amount_minor = excluded.hold_amount_minor, hold_state = excluded.hold_state, hold_resolved_at_ms = excluded.hold_resolved_at_ms",
     );
     this.updateLedgerBalance = db.prepare("UPDATE accounts SET ledger_balance_minor = ? WHERE seq = ?");
     this.upsertEarlyReversal = db.prepare(
