@@ -109,6 +109,9 @@ describe("notifier", () => {
     await topUps(ledger, a.id, [4, 5]);
 
     await receiver.until(() => receiver.unique().length >= 8, 5000, "eight events");
+    // The receiver counts an event when it answers; the notifier, when the answer is back and the event
+    // completed. Stopping waits for the deliveries in flight, so both counts are final below.
+    await running.notifier.stop();
     const amounts = receiver.unique().map((event) => event.data.amount as number);
     expect(amounts.filter((amount) => amount < 100)).toEqual([1, 2, 3, 4, 5]);
     expect(amounts.filter((amount) => amount > 100)).toEqual([101, 102, 103]);
