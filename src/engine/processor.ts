@@ -7,6 +7,7 @@ import { LINK_STATES, NetworkLink, type LinkObserver, type LinkState } from "../
 import type { LinkSession } from "../link/session.ts";
 import type { Logger } from "../ops/log.ts";
 import type { MetricsRegistry } from "../ops/metrics.ts";
+import { settledWithin } from "../ops/settled-within.ts";
 import { assert } from "./assert.ts";
 import { AuthorizationTask, type RequestMapper } from "./authorization-task.ts";
 import { Dispatcher } from "./dispatch.ts";
@@ -199,16 +200,16 @@ export class Processor implements LinkObserver {
     log.info("shutdown.stop_reading", { queued: this.ring.length });
     // 2. Drain: every task finishes the ring, then exits.
     this.ring.wakeAll();
-    let drained = await withinMs(Promise.all(this.taskRuns), remaining());
+    let drained = await settledWithin(Promise.all(this.taskRuns), remaining());
     // From here on a request is declined 91 inline; one that slipped in while the tasks wound down is drained.
     this.dispatcher.mode = "decline";
     while (drained && this.ring.length > 0) {
       this.taskRuns = this.tasks.map((task) => task.run(() => true));
-      drained = await withinMs(Promise.all(this.taskRuns), remaining());
+      drained = await settledWithin(Promise.all(this.taskRuns), remaining());
     }
     log.info("shutdown.drained", { clean: drained, queued: this.ring.length });
     // 3. Flush: every response accepted by its socket.
-    const flushed = await withinMs(Promise.all([...this.sessions].map((s) => s.writer.whenFlushed())), remaining());
+    const flushed = await settledWithin(Promise.all([...this.sessions].map((s) => s.writer.whenFlushed())), remaining());
     log.info("shutdown.flushed", { clean: flushed });
     // 4. Sign off: reading resumes only to hear the 0810s; new requests are declined 91 inline.
     this.flow.readForSignOff();
@@ -217,12 +218,12 @@ export class Processor implements LinkObserver {
     const signedOff = acknowledged.filter(Boolean).length;
     log.info("shutdown.signed_off", { acknowledged: signedOff, links: this.links.length });
     // 5. Half-close each socket (queued bytes still leave), then close after the grace period.
-    await withinMs(
+    await settledWithin(
       Promise.all([...this.sessions].map((s) => s.closeGracefully(Math.min(this.options.closeGraceMs, remaining())))),
       remaining(),
     );
     for (const session of this.sessions) session.abort();
-    await withinMs(Promise.all(this.links.map((link) => link.stopped())), remaining());
+    await settledWithin(Promise.all(this.links.map((link) => link.stopped())), remaining());
     const bytesUnflushed = [...this.sessions].reduce((n, s) => n + s.writer.pendingBytes, 0);
     return {
       clean: drained && flushed && this.ring.length === 0,
@@ -231,16 +232,5 @@ export class Processor implements LinkObserver {
       signedOff,
       links: this.links.length,
     };
-  }
-}
-
-/** True when `promise` settled within `ms`. */
-async function withinMs(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

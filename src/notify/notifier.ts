@@ -4,6 +4,7 @@ import { currencyAlpha } from "../api/currency.ts";
 import type { Ledger, OutboxEvent } from "../ledger/ledger.ts";
 import type { Logger } from "../ops/log.ts";
 import type { MetricsRegistry } from "../ops/metrics.ts";
+import { settledWithin } from "../ops/settled-within.ts";
 import { retryDelayMs } from "./backoff.ts";
 import { webhookBody } from "./event-body.ts";
 import { registerNotifierMetrics, type NotifierMetrics } from "./notifier-metrics.ts";
@@ -229,14 +230,4 @@ export class Notifier {
 /** The ledger counts an attempt when it hands the event out, so a claimed event's count includes this one. */
 function attemptOf(event: OutboxEvent): number {
   return Math.max(1, event.attempts);
-}
-
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
