@@ -1,3 +1,4 @@
+import { luhnCheckDigit as apiLuhnCheckDigit } from "../api/pan.ts";
 import { GENEROUS_LIMITS, type CardLimits, type CardRole, type CardStatus } from "./card-book.ts";
 import type { SeededRandom } from "./random.ts";
 
@@ -83,14 +84,5 @@ export function syntheticPan(prefix: string, length: number, random: SeededRando
 }
 
 export function luhnCheckDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let digit = body.charCodeAt(body.length - 1 - i) - 48;
-    if (i % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return String((10 - (sum % 10)) % 10);
+  return String(apiLuhnCheckDigit(body));
 }

@@ -1,3 +1,4 @@
+import { luhnCheckDigit } from "../../src/api/pan.ts";
 import { transactionKey } from "../../src/authorize/transaction-key.ts";
 import type { AuthorizationRequest } from "../../src/ledger/ledger.ts";
 
@@ -69,14 +70,5 @@ export class RequestFactory {
 /** Luhn-valid test PANs from a 6-digit BIN and a serial. */
 export function testPan(serial: number, bin = "411111"): string {
   const body = bin + String(serial).padStart(9, "0");
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let digit = body.charCodeAt(body.length - 1 - i) - 48;
-    if (i % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return body + String((10 - (sum % 10)) % 10);
+  return body + String(luhnCheckDigit(body));
 }
