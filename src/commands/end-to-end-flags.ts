@@ -1,4 +1,5 @@
-import { isProfileName, PROFILE_NAMES, type ProfileName } from "../iso8583/profiles/index.ts";
+import type { EndToEndOptions } from "../demo/end-to-end.ts";
+import { isProfileName, PROFILE_NAMES } from "../iso8583/profiles/index.ts";
 import { UsageError } from "./cli.ts";
 
 /** Flags the demo and the end-to-end benchmark share, checked before anything starts. */
@@ -31,16 +32,8 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   return n;
 }
 
-export interface EndToEndFlags {
-  durationSeconds: number;
-  profile: ProfileName;
-  links: number;
-  instances: number;
-  users: number;
-  windowMax: number;
-  seed?: number;
-  db?: string;
-}
+/** The part of a run's options that the flags set. */
+export type EndToEndFlags = Pick<EndToEndOptions, "durationSeconds" | "profile" | "links" | "instances" | "users" | "windowMax" | "seed" | "db">;
 
 export function endToEndFromFlags(
   values: Record<string, string | boolean | undefined>,

@@ -83,6 +83,7 @@ export function syntheticPan(prefix: string, length: number, random: SeededRando
   return body + luhnCheckDigit(body);
 }
 
+/** The check digit as text, for building PANs. */
 export function luhnCheckDigit(body: string): string {
   return String(apiLuhnCheckDigit(body));
 }
