@@ -1,6 +1,6 @@
 import { writeSync } from "node:fs";
 import { openSqliteLedger } from "../../src/ledger/sqlite/sqlite-ledger.ts";
-import { CRASH_NOW_MS, crashBatch } from "./crash-workload.ts";
+import { crashBatch, crashLedgerOptions } from "./crash-workload.ts";
 
 /**
  * Applies crash-workload batches to a SQLite ledger, one after another, and prints a line per committed
@@ -16,13 +16,7 @@ if (!path || !panKeyHex || !seedText || !firstText || !checkpointText || !pansTe
 }
 const pans = pansText.split(",");
 const ledger = await openSqliteLedger({
-  path,
-  synchronous: "full",
-  busyTimeoutMs: 2000,
-  holdTimeoutSeconds: 7 * 86_400,
-  currency: 392,
-  panKeyHex,
-  clock: () => CRASH_NOW_MS,
+  ...crashLedgerOptions(path, panKeyHex),
   checkpointTransactions: Number(checkpointText),
   ...(keyMergeText === undefined ? {} : { keyMergeKeysMax: Number(keyMergeText) }),
   ...(sliceText === undefined ? {} : { keyMergeSliceKeysMax: Number(sliceText) }),

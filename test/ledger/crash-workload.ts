@@ -1,5 +1,6 @@
 import { transactionKey } from "../../src/authorize/transaction-key.ts";
 import type { AuthorizationRequest } from "../../src/ledger/ledger.ts";
+import type { SqliteLedgerOptions } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { SeededRandom } from "../../src/sim/random.ts";
 import { TEST_ACQUIRER } from "../support/requests.ts";
 
@@ -10,6 +11,11 @@ import { TEST_ACQUIRER } from "../support/requests.ts";
  */
 export const CRASH_NOW_MS = Date.UTC(2026, 10, 15, 12);
 export const CRASH_BATCH_REQUESTS_MAX = 40;
+
+/** The ledger every crash test and crash child opens: a full fsync per commit, the crash clock. */
+export function crashLedgerOptions(path: string, panKeyHex: string): SqliteLedgerOptions {
+  return { path, synchronous: "full", busyTimeoutMs: 2000, holdTimeoutSeconds: 7 * 86_400, currency: 392, panKeyHex, clock: () => CRASH_NOW_MS };
+}
 
 function request(fields: Partial<AuthorizationRequest> & { mti: number; pan: string; stan: string }): AuthorizationRequest {
   const base = {

@@ -7,7 +7,7 @@ import { openSqliteLedger } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { SeededRandom, seedFromEnvironment } from "../../src/sim/random.ts";
 import { testPan } from "../support/requests.ts";
 import { runAndKill as runChildAndKill } from "./crash-run.ts";
-import { crashBatch, CRASH_NOW_MS } from "./crash-workload.ts";
+import { crashBatch, crashLedgerOptions } from "./crash-workload.ts";
 
 /**
  * Crash safety: a child process applies batches and reports each one after its commit; it is killed with
@@ -39,15 +39,7 @@ async function seedCards(path: string, random: SeededRandom): Promise<string[]> 
 }
 
 function openLedger(path: string): Promise<Ledger> {
-  return openSqliteLedger({
-    path,
-    synchronous: "full",
-    busyTimeoutMs: 2000,
-    holdTimeoutSeconds: 7 * 86_400,
-    currency: 392,
-    panKeyHex: PAN_KEY_HEX,
-    clock: () => CRASH_NOW_MS,
-  });
+  return openSqliteLedger(crashLedgerOptions(path, PAN_KEY_HEX));
 }
 
 /** Runs the child from batch `first` and kills it after `linesBeforeKill` reports (and a random moment). */

@@ -6,7 +6,7 @@ import { KeyMerger } from "../../src/ledger/sqlite/key-index.ts";
 import { openSqliteLedger } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { loadState } from "../../src/ledger/sqlite/load-state.ts";
 import { Writer } from "../../src/ledger/sqlite/writer.ts";
-import { CRASH_NOW_MS, crashBatch } from "./crash-workload.ts";
+import { CRASH_NOW_MS, crashBatch, crashLedgerOptions } from "./crash-workload.ts";
 
 /**
  * Applies `batches` crash-workload batches with key merges held off (a line per committed batch, as
@@ -22,15 +22,8 @@ if (!path || !panKeyHex || !seedText || !batchesText || !pansText || (mode !== "
   process.exit(2);
 }
 const pans = pansText.split(",");
-const options = { path, synchronous: "full" as const, busyTimeoutMs: 2000 };
-const ledger = await openSqliteLedger({
-  ...options,
-  holdTimeoutSeconds: 7 * 86_400,
-  currency: 392,
-  panKeyHex,
-  clock: () => CRASH_NOW_MS,
-  keyMergeKeysMax: 1_000_000_000,
-});
+const options = crashLedgerOptions(path, panKeyHex);
+const ledger = await openSqliteLedger({ ...options, keyMergeKeysMax: 1_000_000_000 });
 for (let index = 0; index < Number(batchesText); index++) {
   const decisions = await ledger.authorizeBatch(crashBatch(Number(seedText), index, pans));
   writeSync(1, JSON.stringify({ batch: index, decisions: decisions.map((d) => [d.responseCode, d.approvalCode]) }) + "\n");

@@ -6,7 +6,7 @@ import { openSqliteLedger, type SqliteLedger } from "../../src/ledger/sqlite/sql
 import { SeededRandom, seedFromEnvironment } from "../../src/sim/random.ts";
 import { testPan } from "../support/requests.ts";
 import { runAndKill } from "./crash-run.ts";
-import { crashBatch, CRASH_NOW_MS } from "./crash-workload.ts";
+import { crashBatch, crashLedgerOptions, CRASH_NOW_MS } from "./crash-workload.ts";
 
 /**
  * Crash safety of the key index: SIGKILL between a batch's commit and the merge of its keys, in the middle
@@ -26,16 +26,7 @@ interface Line {
 }
 
 function openLedger(path: string, keyMergeKeysMax: number): Promise<SqliteLedger> {
-  return openSqliteLedger({
-    path,
-    synchronous: "full",
-    busyTimeoutMs: 2000,
-    holdTimeoutSeconds: 7 * 86_400,
-    currency: 392,
-    panKeyHex: PAN_KEY_HEX,
-    clock: () => CRASH_NOW_MS,
-    keyMergeKeysMax,
-  });
+  return openSqliteLedger({ ...crashLedgerOptions(path, PAN_KEY_HEX), keyMergeKeysMax });
 }
 
 async function withLedgerFile(body: (path: string, pans: string[]) => Promise<void>): Promise<void> {
