@@ -93,6 +93,11 @@ export class RecentKeys {
     return this.count;
   }
 
+  /** Keys of the staged merge not yet written; 0 when none is under way. */
+  get stagedLeft(): number {
+    return this.staged === null ? 0 : this.staged.entries.length - this.staged.next;
+  }
+
   add(key: string, seq: number, nowMs: number): void {
     if (!(seq > this.mergedThroughSeq)) throw new Error(`assertion: key of transaction ${seq} added at or below the merged sequence`);
     const found = this.seqsByKey.get(key);

@@ -30,7 +30,7 @@ interface AccountRow {
 export class SqliteLedgerState extends LedgerState {
   recentKeys = new RecentKeys(0);
 
-  constructor(readonly recentRecords: RecentRecords = new RecentRecords(RECENT_RECORDS_MAX)) {
+  constructor(readonly recentRecords: RecentRecords) {
     super();
   }
 }

@@ -26,7 +26,6 @@ import { listTransactions } from "./history.ts";
 import { KEY_MERGE_KEYS_MAX, KEY_MERGE_SLICE_KEYS_MAX, KeyMerger } from "./key-index.ts";
 import * as outbox from "./outbox.ts";
 import { loadState } from "./load-state.ts";
-import { RECENT_RECORDS_MAX } from "./recent-records.ts";
 import { RecordReader } from "./record-reader.ts";
 import { topUp } from "./topups.ts";
 import { Writer } from "./writer.ts";
@@ -103,7 +102,7 @@ export async function openSqliteLedger(options: SqliteLedgerOptions): Promise<Sq
     else if (stored.value !== vault.keyCheck) throw new LedgerError("unavailable", "SEKISHO_PAN_KEY is not the key this ledger was created with");
     const limitDefaults = options.limitDefaults ?? DEFAULT_CARD_LIMITS;
     const clock = options.clock ?? Date.now;
-    const state = loadState(db, limitDefaults, clock(), options.recentRecordsMax ?? RECENT_RECORDS_MAX);
+    const state = loadState(db, limitDefaults, clock(), options.recentRecordsMax);
     const ctx: SqliteContext = {
       db,
       state,
@@ -247,7 +246,7 @@ export class SqliteLedger implements Ledger {
     const merges = this.merges;
     return {
       recentKeys: recent.size,
-      stagedKeysLeft: recent.staged === null ? 0 : recent.staged.entries.length - recent.staged.next,
+      stagedKeysLeft: recent.stagedLeft,
       mergedThroughSeq: recent.mergedThroughSeq,
       merges: merges.count,
       mergedKeys: merges.keys,
