@@ -17,7 +17,7 @@ export class Writer extends EffectWriter {
   private readonly transactionInsert: BulkInsert;
   private readonly lineInsert: BulkInsert;
   private readonly outboxInsert: BulkInsert;
-  private readonly updateTransaction: Statement;
+  private readonly recordChange: Statement;
   private readonly updateLedgerBalance: Statement;
   private readonly upsertEarlyReversal: Statement;
   private readonly transactionFields = TRANSACTION_COLUMNS.map(([, field]) => field);
@@ -32,7 +32,7 @@ export class Writer extends EffectWriter {
     this.lineInsert = new BulkInsert(db, "journal_lines", ["seq", "txn_seq", "account_seq", "amount_minor"]);
     this.outboxInsert = new BulkInsert(db, "outbox", ["seq", "type", "account_seq", "txn_seq", "data", "created_at_ms"]);
     // A changed transaction's new state is a row of its own (schema 3): the transaction's page stays as it is.
-    this.updateTransaction = db.prepare(
+    this.recordChange = db.prepare(
       "INSERT INTO transaction_changes (status, reversed_amount_minor, hold_amount_minor, hold_state, hold_resolved_at_ms, seq) VALUES (?, ?, ?, ?, ?, ?) " +
         "ON CONFLICT (seq) DO UPDATE SET status = excluded.status, reversed_amount_minor = excluded.reversed_amount_minor, " +
         "hold_amount_minor = excluded.hold_amount_minor, hold_state = excluded.hold_state, hold_resolved_at_ms = excluded.hold_resolved_at_ms",
@@ -98,7 +98,7 @@ export class Writer extends EffectWriter {
     this.lineInsert.flush();
     this.outboxInsert.flush();
     for (const row of this.changedRows) {
-      this.updateTransaction.run(row.status, row.reversedAmount, row.holdAmount, row.holdState, row.holdResolvedAtMs, row.seq);
+      this.recordChange.run(row.status, row.reversedAmount, row.holdAmount, row.holdState, row.holdResolvedAtMs, row.seq);
     }
     for (const account of this.postedAccounts) this.updateLedgerBalance.run(account.ledger, account.seq);
     for (const [key, entry] of this.earlyReversals) this.upsertEarlyReversal.run(key, entry.remaining, entry.reversalSeq, entry.createdAtMs);
