@@ -8,7 +8,10 @@ import { messageKind, originalKeyFromDe90, transactionKey } from "./transaction-
  * become -1 (amount) or 0 (currency), which the rules answer with 30 (format error).
  *
  * Rules of interpretation that the simulator and the tests follow:
- * - Expiry: DE 14 when present, else the four digits after the separator of track 2 (DE 35).
+ * - Expiry: DE 14 when present, else the four digits after the separator of track 2 (DE 35) — read for
+ *   requests (0100/0101/0200) only. A reversal or an advice reports what already happened; the card's
+ *   expiry has no use there, so it is left out and cannot turn the message into a format error (the
+ *   extra-field rule of src/iso8583/validate.ts).
  * - Reversals find their original by DE 90; without DE 90, by their own DE 32/11/7 as an 01xx key.
  * - DE 95 (replacement amounts): its first 12 digits, the actual transaction amount, are what stays
  *   authorized after the reversal; absent, the reversal is a full one.
@@ -24,7 +27,9 @@ export function requestFromView(view: MessageView, receivedAtMs: number): Author
   const stan = text(11) ?? "";
   const transmissionDateTime = text(7) ?? "";
   const key = transactionKey({ mti, acquirer, stan, transmissionDateTime });
-  const isReversal = messageKind(mti) === "reversal";
+  const kind = messageKind(mti);
+  const isReversal = kind === "reversal";
+  const isRequest = kind === "authorization" || kind === "financial";
   return {
     mti,
     key,
@@ -34,7 +39,7 @@ export function requestFromView(view: MessageView, receivedAtMs: number): Author
     currency: view.has(49) ? view.integer(49) : 0,
     billingAmount: view.has(6) ? view.integer(6) : null,
     billingCurrency: view.has(51) ? view.integer(51) : null,
-    expiry: text(14) ?? trackExpiry(text(35)),
+    expiry: isRequest ? (text(14) ?? trackExpiry(text(35))) : null,
     transmissionDateTime,
     stan,
     acquirer,
@@ -45,8 +50,8 @@ export function requestFromView(view: MessageView, receivedAtMs: number): Author
     merchantNameLocation: text(43),
     originalKey: isReversal ? originalKeyOf(view, { acquirer, stan, transmissionDateTime }) : null,
     replacementAmount: isReversal ? replacementAmount(text(95)) : null,
-    networkResponseCode: messageKind(mti) === "advice" ? text(39) : null,
-    networkApprovalCode: messageKind(mti) === "advice" ? text(38) : null,
+    networkResponseCode: kind === "advice" ? text(39) : null,
+    networkApprovalCode: kind === "advice" ? text(38) : null,
     partialAllowed: partialAllowedByDe60(text(60)),
     receivedAtMs,
   };

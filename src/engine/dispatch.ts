@@ -1,7 +1,7 @@
 import { CodecError } from "../iso8583/errors.ts";
 import type { MessageBuilder } from "../iso8583/message-builder.ts";
 import type { MessageView } from "../iso8583/message-view.ts";
-import { validateMessage } from "../iso8583/validate.ts";
+import { ignoredFields, validateMessage } from "../iso8583/validate.ts";
 import type { ResponseCode } from "../ledger/ledger.ts";
 import { buildNetworkAnswer, MTI_NETWORK_REQUEST, MTI_NETWORK_RESPONSE } from "../link/network-management.ts";
 import type { FrameSink, LinkSession } from "../link/session.ts";
@@ -9,7 +9,7 @@ import type { Logger } from "../ops/log.ts";
 import { assert } from "./assert.ts";
 import type { EngineMetrics } from "./engine-metrics.ts";
 import type { FlowControl } from "./flow-control.ts";
-import { buildCodeOnlyResponse } from "./responses.ts";
+import { buildCodeOnlyResponse, buildUndecodableResponse } from "./responses.ts";
 import type { RequestRing, ViewPool } from "./ring.ts";
 
 /** The requests that go to the ledger; everything else is answered (or dropped) right here. */
@@ -46,7 +46,7 @@ export class Dispatcher implements FrameSink {
       view.decode(frame);
     } catch (error) {
       if (!(error instanceof CodecError)) throw error;
-      this.onUndecodable(session, view, error);
+      this.onUndecodable(session, view, frame, error);
       return;
     }
     if (view.rejected) {
@@ -77,6 +77,7 @@ export class Dispatcher implements FrameSink {
       this.answerCode(session, view, "30");
       return;
     }
+    if (this.context.logger.enabled("debug")) this.logIgnoredFields(session, view);
     if (this.mode === "decline") {
       this.context.metrics.shed.inc();
       this.answerCode(session, view, "91");
@@ -92,11 +93,25 @@ export class Dispatcher implements FrameSink {
     flow.afterPush();
   }
 
-  private onUndecodable(session: LinkSession, view: MessageView, error: CodecError): void {
+  /** A reversal's or advice's fields that have no use to us (validate.ts's extra-field rule): numbers only. */
+  private logIgnoredFields(session: LinkSession, view: MessageView): void {
+    const fields = ignoredFields(view);
+    if (fields.length === 0) return;
+    this.context.logger.debug("dispatch.fields_ignored", { link: session.label, mti: view.mtiString(), fields });
+  }
+
+  /**
+   * decode() stops at the first fault; the tolerant locate pass then steps over fields whose length is
+   * known, so a request with letters in DE 4 still has its DE 11 found. Answered 30 when the MTI asks for
+   * an answer and DE 11 was located (even if broken: it goes back as received).
+   */
+  private onUndecodable(session: LinkSession, view: MessageView, frame: Uint8Array, error: CodecError): void {
     this.context.metrics.decodeErrors.inc({ code: error.code });
     // The error names field and offset, never a value: safe to log as is.
     this.context.logger.warn("dispatch.decode_error", { link: session.label, mti: view.mtiString(), error: error.message });
-    if (view.mti >= 0 && isRequestFunction(view.mti) && view.has(11)) this.answerCode(session, view, "30");
+    view.locate(frame);
+    if (view.mti < 0 || !isRequestFunction(view.mti) || !view.located(11)) return;
+    this.answer(session, buildUndecodableResponse(this.context.builder, view), view.mti, "30");
   }
 
   private answerCode(session: LinkSession, view: MessageView, code: ResponseCode): void {

@@ -8,6 +8,25 @@ export function buildCodeOnlyResponse(builder: MessageBuilder, request: MessageV
   return beginResponse(builder, request).set(39, code);
 }
 
+/**
+ * DE 7, 11 and 32 are what the acquirer matches an answer to its request by (with the MTI, they make the
+ * transaction key). A request that did not decode still gets them back as received, even when their
+ * content breaks their encoding — the answer is useless to the acquirer without them.
+ */
+const IDENTIFYING_FIELDS: readonly number[] = [7, 11, 32];
+
+/**
+ * 30 (format error) to a request that did not decode, after MessageView.locate(): the fields that decoded
+ * cleanly are echoed as in any answer; of the broken ones, only the identifying fields, as received. A
+ * field whose length could not be read (a bad prefix, a value past the end of the frame) was never
+ * located — there are no bytes we could echo — and stays out of the answer.
+ */
+export function buildUndecodableResponse(builder: MessageBuilder, request: MessageView): MessageBuilder {
+  beginResponse(builder, request);
+  for (let i = 0; i < IDENTIFYING_FIELDS.length; i++) builder.copyAsReceived(request, IDENTIFYING_FIELDS[i]!);
+  return builder.set(39, "30");
+}
+
 /** DE 54: account type 00, amount type 02 (available balance), currency, C/D, 12 digits. */
 export function availableBalanceField(currency: number, amount: number): string {
   const sign = amount < 0 ? "D" : "C";

@@ -140,6 +140,20 @@ export class MessageBuilder {
     return this;
   }
 
+  /**
+   * Echoes a field of `request` as received: like copy(), and also when MessageView.locate() found the
+   * field but its content breaks its encoding (the bytes go back unchanged, prefix included).
+   */
+  copyAsReceived(request: MessageView, field: number): this {
+    if (!request.isBroken(field)) return this.copy(request, field);
+    this.mark(field);
+    this.slot[field] = SLOT_RAW;
+    this.rawFrame[field] = request.frame;
+    this.rawStart[field] = request.brokenStart[field]!;
+    this.rawEnd[field] = request.brokenEnd[field]!;
+    return this;
+  }
+
   unset(field: number): this {
     if (field < 2 || field > FIELD_NUMBER_MAX) return this;
     this.words[(field - 1) >> 5] = (this.words[(field - 1) >> 5]! & ~(0x80000000 >>> ((field - 1) & 31))) >>> 0;

@@ -1,33 +1,17 @@
 import { base1HeaderLength, isBase1Reject, readBase1Header, type Base1Header } from "./base1-header.ts";
-import {
-  firstNonAsciiDigit,
-  firstNonBcdByte,
-  firstNonEbcdicDigit,
-  firstNonHexByte,
-  hexCharsToBytes,
-  readBcd,
-  readBcdInteger,
-  readCharDigitsInteger,
-  readEbcdic,
-  readHex,
-  readHexWord,
-  readLatin1,
-} from "./encodings.ts";
+import { firstNonBcdByte, hexCharsToBytes, readBcd, readBcdInteger, readCharDigitsInteger, readEbcdic, readHex, readLatin1 } from "./encodings.ts";
 import { CodecError } from "./errors.ts";
+import {
+  firstInvalidValueByte,
+  prefixUnits,
+  readBitmapHalf,
+  SIGN_DEBIT,
+  valueFaultCode,
+} from "./field-reads.ts";
 import {
   FIELD_NUMBER_MAX,
   PREFIX_BYTES,
-  PREFIX_FIXED,
-  PREFIX_LL_ASCII,
-  PREFIX_LL_BCD,
-  PREFIX_LL_BINARY,
-  PREFIX_LL_EBCDIC,
-  PREFIX_LLL_ASCII,
-  PREFIX_LLL_BCD,
-  PREFIX_LLL_BINARY,
-  PREFIX_LLL_EBCDIC,
   VALUE_ASCII_DIGITS,
-  VALUE_ASCII_TEXT,
   VALUE_BCD_DIGITS,
   VALUE_BCD_TRACK,
   VALUE_BINARY,
@@ -42,8 +26,6 @@ import {
 
 const EMPTY = new Uint8Array(0);
 const ABSENT = 0xffff;
-const SIGN_CREDIT = 0x43; // 'C'
-const SIGN_DEBIT = 0x44; // 'D'
 
 /**
  * A decoded message as a view over its frame: one pass records where each present field's value sits;
@@ -74,6 +56,14 @@ export class MessageView {
   /** Present field numbers in wire order; only the first `presentCount` entries are meaningful. */
   readonly presentFields = new Uint8Array(FIELD_NUMBER_MAX);
   presentCount = 0;
+  /**
+   * Fields locate() found whose content breaks their encoding: where each starts (prefix) and ends, in
+   * wire order. They are not present — has() is false — so only their bytes as received can be used.
+   */
+  readonly brokenStart = new Uint16Array(FIELD_NUMBER_MAX + 1).fill(ABSENT);
+  readonly brokenEnd = new Uint16Array(FIELD_NUMBER_MAX + 1);
+  readonly brokenFields = new Uint8Array(FIELD_NUMBER_MAX);
+  brokenCount = 0;
   private readonly bitmapWords = new Uint32Array(4);
   // The profile's tables, held directly: the decode loop reads them for every field.
   private readonly valueKinds: Uint8Array;
@@ -125,10 +115,96 @@ export class MessageView {
     return this;
   }
 
+  /**
+   * The tolerant pass, for a frame decode() refused: it finds every field it can, so that a request with a
+   * malformed field can still be answered (30) with the fields that identify it. A field whose content
+   * breaks its encoding is stepped over when its length is known — fixed, or an LL/LLL prefix that reads,
+   * is within the field's maximum and ends inside the frame — and recorded as broken, not present: has()
+   * stays false, so no accessor reads it, but its bytes as received can be echoed. Locating stops at the
+   * first field whose length cannot be known (a prefix that does not read or is over the maximum, a value
+   * past the end, a field the profile does not define): nothing after it can be placed. A BASE I total
+   * length that disagrees with the frame, and bytes after the last field, are tolerated (the framing
+   * delimited the frame). Never throws for the frame's content; `complete` stays false. Only the error
+   * path runs it, so decode() stays strict and as fast as it was.
+   */
+  locate(frame: Uint8Array): this {
+    if (frame.length > 0xffff) {
+      this.reset(EMPTY);
+      return this;
+    }
+    this.reset(frame);
+    let offset = 0;
+    try {
+      if (this.profile.headerBytes > 0) {
+        offset = base1HeaderLength(frame);
+        if (isBase1Reject(frame)) {
+          this.rejected = true;
+          return this;
+        }
+      }
+      this.messageOffset = offset;
+      offset = this.readMti(frame, offset);
+      offset = this.readBitmap(frame, offset);
+    } catch (error) {
+      if (error instanceof CodecError) return this; // no MTI or no bitmap: no field can be placed
+      throw error;
+    }
+    const words = this.bitmapWords;
+    for (let w = 0; w < 4; w++) {
+      let word = words[w]!;
+      while (word !== 0) {
+        const bit = Math.clz32(word);
+        word = (word & ~(0x80000000 >>> bit)) >>> 0;
+        const field = w * 32 + bit + 1;
+        if (field === 1) continue;
+        offset = this.locateField(frame, offset, field);
+        if (offset < 0) return this;
+      }
+    }
+    return this;
+  }
+
+  /** One field for locate(): records it as present or broken; the offset after it, or -1 if its length is unknown. */
+  private locateField(frame: Uint8Array, offset: number, field: number): number {
+    const valueKind = this.valueKinds[field]!;
+    if (valueKind === 0) return -1;
+    const start = offset;
+    let units = this.unitsMaxes[field]!;
+    let end: number;
+    const fixedBytes = this.fixedBytes[field]!;
+    if (fixedBytes !== 0) {
+      end = offset + fixedBytes;
+    } else {
+      const prefixKind = this.prefixKinds[field]!;
+      const prefixBytes = PREFIX_BYTES[prefixKind]!;
+      if (offset + prefixBytes > frame.length) return -1;
+      const count = prefixUnits(frame, offset, prefixKind);
+      if (count < 0 || count > units) return -1;
+      units = count;
+      offset += prefixBytes;
+      end = offset + valueBytes(valueKind, units);
+    }
+    if (end > frame.length) return -1;
+    if (firstInvalidValueByte(frame, offset, end, units, valueKind) >= 0) {
+      this.brokenStart[field] = start;
+      this.brokenEnd[field] = end;
+      this.brokenFields[this.brokenCount++] = field;
+      return end;
+    }
+    this.fieldStart[field] = start;
+    this.valueStart[field] = offset;
+    this.valueEnd[field] = end;
+    this.valueUnits[field] = units;
+    this.presentFields[this.presentCount++] = field;
+    return end;
+  }
+
   private reset(frame: Uint8Array): void {
     if (frame.length > 0xffff) throw new CodecError("length_over_max", null, 0, "frame over 65535 bytes");
     for (let i = 0; i < this.presentCount; i++) this.fieldStart[this.presentFields[i]!] = ABSENT;
     this.presentCount = 0;
+    for (let i = 0; i < this.brokenCount; i++) this.brokenStart[this.brokenFields[i]!] = ABSENT;
+    this.brokenCount = 0;
     this.frame = frame;
     this.mti = -1;
     this.messageOffset = 0;
@@ -192,7 +268,8 @@ export class MessageView {
       if (offset + prefixBytes > frame.length) {
         throw new CodecError("truncated", field, offset, `length prefix: expected ${prefixBytes} bytes`);
       }
-      units = readPrefix(frame, offset, prefixKind, field);
+      units = prefixUnits(frame, offset, prefixKind);
+      if (units < 0) throw new CodecError("length_invalid", field, offset);
       offset += prefixBytes;
       if (units > this.unitsMaxes[field]!) {
         throw new CodecError("length_over_max", field, start, `length ${units} > max ${this.unitsMaxes[field]}`);
@@ -202,7 +279,8 @@ export class MessageView {
     if (end > frame.length) {
       throw new CodecError("truncated", field, offset, `expected ${end - offset} bytes, found ${frame.length - offset}`);
     }
-    checkValue(frame, offset, end, units, valueKind, field);
+    const bad = firstInvalidValueByte(frame, offset, end, units, valueKind);
+    if (bad >= 0) throw new CodecError(valueFaultCode(frame, offset, bad, valueKind), field, bad);
     this.fieldStart[field] = start;
     this.valueStart[field] = offset;
     this.valueEnd[field] = end;
@@ -286,6 +364,22 @@ export class MessageView {
     return this.frame.subarray(this.fieldStart[field]!, this.valueEnd[field]!);
   }
 
+  /** A field locate() found but whose content breaks its encoding. */
+  isBroken(field: number): boolean {
+    return this.brokenStart[field] !== ABSENT;
+  }
+
+  /** Present, or broken: its bytes were found. */
+  located(field: number): boolean {
+    return this.fieldStart[field] !== ABSENT || this.brokenStart[field] !== ABSENT;
+  }
+
+  /** A located field's bytes as received, prefix included, whether its content is well-formed or not. */
+  asReceived(field: number): Uint8Array {
+    if (this.isBroken(field)) return this.frame.subarray(this.brokenStart[field]!, this.brokenEnd[field]!);
+    return this.raw(field);
+  }
+
   header(): Base1Header | null {
     return this.profile.headerBytes > 0 && this.frame.length >= 22 ? readBase1Header(this.frame) : null;
   }
@@ -293,89 +387,4 @@ export class MessageView {
   private assertPresent(field: number): void {
     if (this.fieldStart[field] === ABSENT) throw new RangeError(`field ${field} is not present`);
   }
-}
-
-function readBitmapHalf(frame: Uint8Array, offset: number, hex: boolean, words: Uint32Array, at: number): number {
-  if (!hex) {
-    words[at] = ((frame[offset]! << 24) | (frame[offset + 1]! << 16) | (frame[offset + 2]! << 8) | frame[offset + 3]!) >>> 0;
-    words[at + 1] =
-      ((frame[offset + 4]! << 24) | (frame[offset + 5]! << 16) | (frame[offset + 6]! << 8) | frame[offset + 7]!) >>> 0;
-    return offset + 8;
-  }
-  const bad = firstNonHexByte(frame, offset, offset + 16);
-  if (bad >= 0) throw new CodecError("invalid_hex", 1, bad);
-  words[at] = readHexWord(frame, offset);
-  words[at + 1] = readHexWord(frame, offset + 8);
-  return offset + 16;
-}
-
-function readPrefix(frame: Uint8Array, offset: number, prefixKind: number, field: number): number {
-  switch (prefixKind) {
-    case PREFIX_LL_ASCII:
-    case PREFIX_LLL_ASCII: {
-      const end = offset + PREFIX_BYTES[prefixKind]!;
-      if (firstNonAsciiDigit(frame, offset, end) >= 0) throw new CodecError("length_invalid", field, offset);
-      return readCharDigitsInteger(frame, offset, end);
-    }
-    case PREFIX_LL_EBCDIC:
-    case PREFIX_LLL_EBCDIC: {
-      const end = offset + PREFIX_BYTES[prefixKind]!;
-      if (firstNonEbcdicDigit(frame, offset, end) >= 0) throw new CodecError("length_invalid", field, offset);
-      return readCharDigitsInteger(frame, offset, end);
-    }
-    case PREFIX_LL_BINARY:
-      return frame[offset]!;
-    case PREFIX_LLL_BINARY:
-      return (frame[offset]! << 8) | frame[offset + 1]!;
-    case PREFIX_LL_BCD:
-    case PREFIX_LLL_BCD: {
-      const bytes = PREFIX_BYTES[prefixKind]!;
-      if (firstNonBcdByte(frame, offset, offset + bytes) >= 0) throw new CodecError("length_invalid", field, offset);
-      return readBcdInteger(frame, offset, bytes * 2);
-    }
-    default:
-      throw new CodecError("field_not_in_spec", field, offset);
-  }
-}
-
-function checkValue(frame: Uint8Array, start: number, end: number, units: number, valueKind: number, field: number): void {
-  let bad = -1;
-  switch (valueKind) {
-    case VALUE_ASCII_DIGITS:
-      bad = firstNonAsciiDigit(frame, start, end);
-      break;
-    case VALUE_EBCDIC_DIGITS:
-      bad = firstNonEbcdicDigit(frame, start, end);
-      break;
-    case VALUE_BCD_DIGITS:
-      bad = firstNonBcdByte(frame, start, end);
-      if (bad < 0 && units & 1 && frame[start]! >> 4 !== 0) throw new CodecError("invalid_padding", field, start);
-      break;
-    case VALUE_BCD_TRACK:
-      if (units & 1 && frame[start]! >> 4 !== 0) throw new CodecError("invalid_padding", field, start);
-      return;
-    case VALUE_HEX:
-      bad = firstNonHexByte(frame, start, end);
-      if (bad >= 0) throw new CodecError("invalid_hex", field, bad);
-      return;
-    case VALUE_SIGNED_ASCII_DIGITS:
-    case VALUE_SIGNED_BCD_DIGITS: {
-      const sign = frame[start]!;
-      if (sign !== SIGN_CREDIT && sign !== SIGN_DEBIT) throw new CodecError("invalid_sign", field, start);
-      if (valueKind === VALUE_SIGNED_ASCII_DIGITS) {
-        bad = firstNonAsciiDigit(frame, start + 1, end);
-      } else {
-        bad = firstNonBcdByte(frame, start + 1, end);
-        if (bad < 0 && units & 1 && frame[start + 1]! >> 4 !== 0) {
-          throw new CodecError("invalid_padding", field, start + 1);
-        }
-      }
-      break;
-    }
-    case VALUE_ASCII_TEXT:
-    case VALUE_EBCDIC_TEXT:
-    case VALUE_BINARY:
-      return; // any byte is a valid character or octet; content rules belong to the validator
-  }
-  if (bad >= 0) throw new CodecError("not_numeric", field, bad);
 }

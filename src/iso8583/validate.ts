@@ -3,10 +3,11 @@ import type { MessageView } from "./message-view.ts";
 /**
  * Content rules above the wire format: a frame can decode cleanly and still be no valid request (a month
  * 13, a reversal without the fields that identify the original). The rules are data — per message class,
- * the fields that must be there, the fields that must not, and a format for the date fields — and a
- * failure names the field, never its value. The engine answers such a request with 30 (format error).
+ * the fields that must be there, the fields the class reads, and what happens to the others — plus a format
+ * for the date fields and track 2. A failure names the field, never its value. The engine answers such a
+ * request with 30 (format error).
  */
-export type ValidationCode = "missing_field" | "unexpected_field" | "invalid_date" | "invalid_track";
+export type ValidationCode = "missing_field" | "invalid_date" | "invalid_track";
 
 export interface ValidationIssue {
   readonly code: ValidationCode;
@@ -14,30 +15,44 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
-interface ClassRule {
+/**
+ * What a class does with a field it reads nothing from.
+ * - "checked": a request (0100, 0200) asks us to move money. Every field present must pass its content
+ *   rule, used or not: a malformed field hints at a garbled message, and refusing it (30) costs nothing —
+ *   nothing is held, and the acquirer can send it again corrected.
+ * - "ignored": a reversal or an advice reports what already happened. Refusing it for a field we have no
+ *   use for (an 0400 with the card's expiry, DE 14, as acquirers may send it) would keep the cardholder's
+ *   money held, so such a field is skipped, content and all (the dispatcher logs it at debug). 30 stays for
+ *   what truly cannot be acted on: a field the class needs, missing or malformed.
+ */
+export type ExtraFields = "checked" | "ignored";
+
+export interface ClassRule {
   /** Every one of these must be present. */
   readonly required: readonly number[];
-  /** At least one of these must be present (how the card is identified). */
-  readonly oneOf: readonly number[];
-  /** None of these may be present. */
-  readonly forbidden: readonly number[];
+  /** How the card is identified: at least one must be present; the first present is the one read. */
+  readonly card: readonly number[];
+  /** Fields the class reads besides `required` and the card (their content rules always apply). */
+  readonly used: readonly number[];
+  readonly extra: ExtraFields;
 }
 
 const CARD_IDENTIFIED = [2, 35];
-/** Card-authentication data has no place in a reversal: the original already carried it. */
-const CARD_AUTHENTICATION = [14, 35, 45, 52];
+/** What the request mapping (src/authorize/request.ts) reads from every message it decides. */
+const MAPPED = [6, 18, 37, 41, 42, 43, 49, 51];
 
-const AUTHORIZATION: ClassRule = { required: [3, 4, 7, 11, 32], oneOf: CARD_IDENTIFIED, forbidden: [] };
-const REVERSAL: ClassRule = { required: [2, 3, 4, 7, 11, 32], oneOf: [], forbidden: CARD_AUTHENTICATION };
-const NETWORK_MANAGEMENT: ClassRule = { required: [7, 11, 70], oneOf: [], forbidden: [] };
+const REQUEST: ClassRule = { required: [3, 4, 7, 11, 32], card: CARD_IDENTIFIED, used: [...MAPPED, 14, 60], extra: "checked" };
+const ADVICE: ClassRule = { required: [3, 4, 7, 11, 32], card: CARD_IDENTIFIED, used: [...MAPPED, 38, 39], extra: "ignored" };
+const REVERSAL: ClassRule = { required: [2, 3, 4, 7, 11, 32], card: [], used: [...MAPPED, 90, 95], extra: "ignored" };
+const NETWORK_MANAGEMENT: ClassRule = { required: [7, 11, 70], card: [], used: [], extra: "checked" };
 
-/** Rules for the requests we answer, by MTI. */
-const RULES = new Map<number, ClassRule>([
-  [100, AUTHORIZATION],
-  [101, AUTHORIZATION],
-  [120, AUTHORIZATION],
-  [121, AUTHORIZATION],
-  [200, AUTHORIZATION],
+/** The rule for each MTI we answer. */
+export const CLASS_RULES: ReadonlyMap<number, ClassRule> = new Map<number, ClassRule>([
+  [100, REQUEST],
+  [101, REQUEST],
+  [200, REQUEST],
+  [120, ADVICE],
+  [121, ADVICE],
   [400, REVERSAL],
   [401, REVERSAL],
   [420, REVERSAL],
@@ -57,29 +72,58 @@ const DATE_FIELDS: ReadonlyArray<readonly [number, DateFormat]> = [
   [17, "MMDD"],
   [73, "YYMMDD"],
 ];
+const TRACK_2 = 35;
 
 export function validateMessage(view: MessageView): ValidationIssue | null {
-  const rule = RULES.get(view.mti);
+  const rule = CLASS_RULES.get(view.mti);
   if (rule !== undefined) {
     for (const field of rule.required) {
       if (!view.has(field)) return issue("missing_field", field, `field ${field} is required in ${view.mtiString()}`);
     }
-    if (rule.oneOf.length > 0 && !rule.oneOf.some((field) => view.has(field))) {
-      return issue("missing_field", rule.oneOf[0]!, `one of fields ${rule.oneOf.join(", ")} is required`);
-    }
-    for (const field of rule.forbidden) {
-      if (view.has(field)) return issue("unexpected_field", field, `field ${field} is not allowed in ${view.mtiString()}`);
+    if (rule.card.length > 0 && cardField(view, rule) === 0) {
+      return issue("missing_field", rule.card[0]!, `one of fields ${rule.card.join(", ")} is required`);
     }
   }
   for (const [field, format] of DATE_FIELDS) {
-    if (view.has(field) && !isValidDate(view.string(field), format)) {
+    if (view.has(field) && isChecked(view, rule, field) && !isValidDate(view.string(field), format)) {
       return issue("invalid_date", field, `field ${field} is not a valid ${format}`);
     }
   }
-  if (view.has(35) && !isTrack2(view.string(35))) {
-    return issue("invalid_track", 35, "field 35 is not track 2 data (digits, separator, digits)");
+  if (view.has(TRACK_2) && isChecked(view, rule, TRACK_2) && !isTrack2(view.string(TRACK_2))) {
+    return issue("invalid_track", TRACK_2, "field 35 is not track 2 data (digits, separator, digits)");
   }
   return null;
+}
+
+/**
+ * The present fields a reversal or advice has no use for (empty for the classes that check every field):
+ * what the dispatcher logs at debug. Field numbers only, never values.
+ */
+export function ignoredFields(view: MessageView): number[] {
+  const rule = CLASS_RULES.get(view.mti);
+  const ignored: number[] = [];
+  if (rule === undefined || rule.extra === "checked") return ignored;
+  for (let i = 0; i < view.presentCount; i++) {
+    const field = view.presentFields[i]!;
+    if (!isUsed(view, rule, field)) ignored.push(field);
+  }
+  return ignored;
+}
+
+/** Whether a present field's content rule applies: always without a rule or for "checked" classes. */
+function isChecked(view: MessageView, rule: ClassRule | undefined, field: number): boolean {
+  return rule === undefined || rule.extra === "checked" || isUsed(view, rule, field);
+}
+
+/** A field the class reads; echoed fields count only if read (an echo is a byte copy, whatever it holds). */
+function isUsed(view: MessageView, rule: ClassRule, field: number): boolean {
+  return rule.required.includes(field) || rule.used.includes(field) || field === cardField(view, rule);
+}
+
+/** The field the card is read from: the first of the rule's card fields present, 0 when none is. */
+function cardField(view: MessageView, rule: ClassRule): number {
+  for (const field of rule.card) if (view.has(field)) return field;
+  return 0;
 }
 
 function issue(code: ValidationCode, field: number, message: string): ValidationIssue {

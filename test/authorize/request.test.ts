@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { partialAllowedByDe60, replacementAmount, requestFromView, trackExpiry } from "../../src/authorize/request.ts";
+import { checkFormat } from "../../src/authorize/checks.ts";
 import { transactionKey } from "../../src/authorize/transaction-key.ts";
 import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { MessageView } from "../../src/iso8583/message-view.ts";
@@ -89,6 +90,19 @@ for (const name of PROFILE_NAMES) {
       expect(request.key).toBe("04:12345678:123999:1126071245");
       expect(request.originalKey).toBe("01:12345678:123456:1126071245");
       expect(request.replacementAmount).toBe(5000);
+    });
+
+    test("a reversal or an advice does not read the expiry: DE 14 (even a month 13) and track 2 stay out", () => {
+      for (const mti of [400, 420, 120]) {
+        const request = requestFromView(decoded(profile, mti, { ...PURCHASE, 14: "3013", 39: "00" }), RECEIVED_MS);
+        expect(request.expiry).toBeNull();
+        expect(checkFormat(request)).toBeNull();
+      }
+      const withTrack = { ...PURCHASE, 35: "4111111111111111=29121010000000000000" };
+      delete (withTrack as Record<number, string>)[14];
+      expect(requestFromView(decoded(profile, 400, withTrack), RECEIVED_MS).expiry).toBeNull();
+      expect(requestFromView(decoded(profile, 100, withTrack), RECEIVED_MS).expiry).toBe("2912");
+      expect(requestFromView(decoded(profile, 200, PURCHASE), RECEIVED_MS).expiry).toBe("3012");
     });
 
     test("a reversal without DE 90 names the 01xx transaction of its own DE 32/11/7", () => {

@@ -1,5 +1,6 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { originatingBase1Header, type Base1Header } from "../../src/iso8583/base1-header.ts";
+import { CodecError } from "../../src/iso8583/errors.ts";
 import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { MessageView } from "../../src/iso8583/message-view.ts";
 import { beginResponse } from "../../src/iso8583/response.ts";
@@ -99,13 +100,26 @@ export class TestNetwork {
   private onData(connection: NetworkConnection, chunk: Uint8Array): void {
     connection.framer.push(chunk, (frame) => {
       const copy = frame.slice();
-      const view = this.view.decode(copy);
+      const view = this.decodeOrLocate(copy);
       const fields = new Map<number, string>();
       for (let i = 0; i < view.presentCount; i++) fields.set(view.presentFields[i]!, view.string(view.presentFields[i]!));
       connection.received.push({ frame: copy, mti: view.mtiString(), fields });
       if (view.mti === 800) this.onNetworkManagement(connection, view, fields.get(70) ?? "");
     });
     this.notify();
+  }
+
+  /**
+   * A frame the processor sent that does not decode (a 30 echoing a broken DE 32 as received) is recorded
+   * with the fields that do: `fields` holds those, and `frame` has the rest as it came.
+   */
+  private decodeOrLocate(frame: Uint8Array): MessageView {
+    try {
+      return this.view.decode(frame);
+    } catch (error) {
+      if (!(error instanceof CodecError)) throw error;
+      return this.view.locate(frame);
+    }
   }
 
   private onNetworkManagement(connection: NetworkConnection, view: MessageView, code: string): void {
