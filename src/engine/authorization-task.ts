@@ -118,7 +118,7 @@ export class AuthorizationTask {
       else buildCodeOnlyResponse(this.builder, view, code!);
       this.deliver(session, view, decision?.responseCode ?? code!, batch.receivedAtMs[i]!);
     }
-    for (const session of this.touched) session.writer.flush();
+    for (const session of this.touched) session.flush();
     this.touched.clear();
     for (let i = 0; i < count; i++) this.context.pool.give(batch.views[i]!);
     batch.clear();

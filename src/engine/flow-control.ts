@@ -5,7 +5,9 @@ import type { RequestRing } from "./ring.ts";
 /**
  * Backpressure from the ring to the network: above the high-water mark every link stops reading (the
  * network then feels TCP backpressure, and its own timeouts, rather than our memory growing); at the
- * low-water mark reading resumes. Shutdown stops reading for good, except to hear the sign-off answers.
+ * low-water mark reading resumes. Shutdown stops reading too, except to hear the sign-off answers.
+ * Each cause is a pause reason of its own on the session ("ring", "shutdown"; the session adds "writer"
+ * for its own unsent responses), so a link paused for several reasons reads again only when all have cleared.
  */
 export class FlowControl {
   private readonly sessions = new Set<LinkSession>();
@@ -25,7 +27,8 @@ export class FlowControl {
 
   add(session: LinkSession): void {
     this.sessions.add(session);
-    if (this.pausedForPressure || this.stopped) session.pauseReading();
+    if (this.pausedForPressure) session.pauseReading("ring");
+    if (this.stopped) session.pauseReading("shutdown");
   }
 
   remove(session: LinkSession): void {
@@ -36,25 +39,29 @@ export class FlowControl {
     if (this.pausedForPressure || this.ring.length < this.highWater) return;
     this.pausedForPressure = true;
     this.metrics.readsPaused.set(1);
-    for (const session of this.sessions) session.pauseReading();
+    for (const session of this.sessions) session.pauseReading("ring");
   }
 
   afterPop(): void {
     if (!this.pausedForPressure || this.ring.length > this.lowWater) return;
     this.pausedForPressure = false;
     this.metrics.readsPaused.set(0);
-    if (this.stopped) return;
-    for (const session of this.sessions) session.resumeReading();
+    for (const session of this.sessions) session.resumeReading("ring");
   }
 
-  /** Shutdown step 1: stop reading from every link. */
+  /** Shutdown: stop reading from every link (sessions opened later start paused). */
   stopReading(): void {
     this.stopped = true;
-    for (const session of this.sessions) session.pauseReading();
+    for (const session of this.sessions) session.pauseReading("shutdown");
   }
 
-  /** Shutdown, after the drain: read again, only so that the 0810s to our sign-offs can arrive. */
+  /** Shutdown, during sign-off: read again (until `stopReadingFrom`), so the 0810s and what precedes them arrive. */
   readForSignOff(): void {
-    for (const session of this.sessions) session.resumeReading();
+    for (const session of this.sessions) session.resumeReading("shutdown");
+  }
+
+  /** Shutdown: this session's sign-off is settled; nothing more is read from it. */
+  stopReadingFrom(session: LinkSession): void {
+    session.pauseReading("shutdown");
   }
 }

@@ -3,8 +3,12 @@ import { MessageBuilder } from "../iso8583/message-builder.ts";
 import { MessageView } from "../iso8583/message-view.ts";
 import type { CompiledProfile } from "../iso8583/spec.ts";
 import type { Ledger } from "../ledger/ledger.ts";
+import { CodecError } from "../iso8583/errors.ts";
+import type { FramingErrorCode } from "../link/framing.ts";
 import { LINK_STATES, NetworkLink, type LinkObserver, type LinkState } from "../link/network-link.ts";
+import { MTI_NETWORK_REQUEST } from "../link/network-management.ts";
 import type { LinkSession } from "../link/session.ts";
+import type { UnsentFrames } from "../link/writer.ts";
 import type { Logger } from "../ops/log.ts";
 import type { MetricsRegistry } from "../ops/metrics.ts";
 import { settledWithin } from "../ops/settled-within.ts";
@@ -24,6 +28,12 @@ export interface ProcessorOptions {
   links: number;
   frameBytesMax: number;
   writeBufferBytesMax: number;
+  /** A link whose unsent responses reach this many bytes stops reading … */
+  linkPendingBytesHighWater: number;
+  /** … until they are down to this many. */
+  linkPendingBytesLowWater: number;
+  /** From a frame's first byte to its last; past it the link is closed and re-dialled. */
+  frameAssemblyTimeoutMs: number;
   ringCapacity: number;
   ringHighWaterPercent: number;
   ringLowWaterPercent: number;
@@ -56,7 +66,7 @@ export interface ShutdownReport {
 
 /**
  * The processor: links → dispatcher → ring → authorization tasks → writers, wired once at start-up with
- * every buffer allocated up front, and the ordered shutdown of DESIGN.md.
+ * every buffer allocated up front, and the ordered shutdown (README: signals and exit codes).
  */
 export class Processor implements LinkObserver {
   readonly metrics: EngineMetrics;
@@ -71,10 +81,22 @@ export class Processor implements LinkObserver {
   private stopping = false;
   private shutdownRun: Promise<ShutdownReport> | null = null;
   private readonly clock: () => number;
+  /** Decodes the frames a closed link left unsent, to name each lost response (cold path). */
+  private readonly unsentView: MessageView;
 
   constructor(private readonly options: ProcessorOptions) {
     assert(options.ringCapacity >= options.batchSizeMax * options.authTasks, "ring smaller than the tasks' batches");
     assert(options.endpoints.length > 0, "no endpoints");
+    assert(
+      options.linkPendingBytesLowWater >= 0 && options.linkPendingBytesLowWater < options.linkPendingBytesHighWater,
+      "linkPendingBytesLowWater must be below linkPendingBytesHighWater",
+    );
+    assert(
+      options.linkPendingBytesHighWater <= options.writeBufferBytesMax / 2,
+      "linkPendingBytesHighWater above half of writeBufferBytesMax: no room for the answers in flight",
+    );
+    assert(options.frameAssemblyTimeoutMs > 0, "frameAssemblyTimeoutMs must be positive");
+    this.unsentView = new MessageView(options.profile);
     this.clock = options.clock ?? Date.now;
     this.metrics = registerEngineMetrics(options.metrics);
     this.ring = new RequestRing(options.ringCapacity);
@@ -109,6 +131,11 @@ export class Processor implements LinkObserver {
       );
     }
     this.metrics.ringDepth.onCollect(() => this.metrics.ringDepth.set(this.ring.length));
+    this.metrics.linksWritePaused.onCollect(() => {
+      let paused = 0;
+      for (const session of this.sessions) if (session.isPausedFor("writer")) paused++;
+      this.metrics.linksWritePaused.set(paused);
+    });
     this.metrics.links.onCollect(() => {
       for (const state of LINK_STATES) this.metrics.links.set(0, { state });
       for (const link of this.links) this.metrics.links.set(this.metrics.links.get({ state: link.state }) + 1, { state: link.state });
@@ -124,6 +151,9 @@ export class Processor implements LinkObserver {
             profile: options.profile,
             frameBytesMax: options.frameBytesMax,
             writeBufferBytesMax: options.writeBufferBytesMax,
+            pendingBytesHighWater: options.linkPendingBytesHighWater,
+            pendingBytesLowWater: options.linkPendingBytesLowWater,
+            frameAssemblyTimeoutMs: options.frameAssemblyTimeoutMs,
             connectTimeoutMs: options.connectTimeoutMs,
             signOnTimeoutMs: options.signOnTimeoutMs,
             echoIdleMs: options.echoIdleMs,
@@ -163,17 +193,47 @@ export class Processor implements LinkObserver {
     this.metrics.reconnects.inc();
   }
 
-  onSessionClosed(session: LinkSession, droppedBytes: number): void {
+  onSessionClosed(session: LinkSession, unsent: UnsentFrames): void {
     this.sessions.delete(session);
     this.flow.remove(session);
     if (session.scratch !== null) {
       this.pool.give(session.scratch);
       session.scratch = null;
     }
-    if (droppedBytes > 0) {
-      this.options.logger.warn("link.closed_with_unsent_responses", { link: session.label, bytes: droppedBytes });
+    if (unsent.frames.length > 0) {
+      const responses = this.countUnsentResponses(session, unsent);
+      this.options.logger.warn("link.closed_with_unsent_responses", { link: session.label, responses, bytes: unsent.bytes });
     }
     this.options.logger.info("link.closed", { link: session.label });
+  }
+
+  /**
+   * Every response a closed link's writer still held is lost: one count and one log line (its transaction
+   * key, never card data) each. Our own 0800s in the buffer are not responses and are not counted.
+   */
+  private countUnsentResponses(session: LinkSession, unsent: UnsentFrames): number {
+    const view = this.unsentView;
+    let responses = 0;
+    for (const frame of unsent.frames) {
+      let transaction = "undecodable";
+      let code = "";
+      try {
+        view.decode(frame);
+        if (view.mti === MTI_NETWORK_REQUEST) continue;
+        transaction = this.options.describe(view);
+        code = view.has(39) ? view.string(39) : "";
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error;
+      }
+      responses++;
+      this.metrics.undelivered.inc();
+      this.options.logger.warn("engine.response_undelivered", { link: session.label, transaction, code, result: "unsent_at_close" });
+    }
+    return responses;
+  }
+
+  onFramingLost(_session: LinkSession, code: FramingErrorCode): void {
+    this.metrics.framingLost.inc({ code });
   }
 
   onStateChanged(link: NetworkLink, state: LinkState): void {
@@ -182,7 +242,9 @@ export class Processor implements LinkObserver {
 
   /**
    * The ordered shutdown: stop reading → drain every queued request through the ledger → flush every
-   * response → sign off each link (bounded) → half-close, then close each socket. Bounded by `deadlineMs`.
+   * response → sign off each link (bounded), still authorizing whatever the network sends until it
+   * acknowledges → stop reading, drain and flush again → half-close, then close each socket. Bounded by
+   * `deadlineMs`.
    */
   shutdown(deadlineMs: number): Promise<ShutdownReport> {
     this.shutdownRun ??= this.runShutdown(deadlineMs);
@@ -201,23 +263,36 @@ export class Processor implements LinkObserver {
     // 2. Drain: every task finishes the ring, then exits.
     this.ring.wakeAll();
     let drained = await settledWithin(Promise.all(this.taskRuns), remaining());
-    // From here on a request is declined 91 inline; one that slipped in while the tasks wound down is drained.
+    log.info("shutdown.drained", { clean: drained, queued: this.ring.length });
+    // 3. Flush: every response accepted by its socket.
+    let flushed = await this.flushAll(remaining());
+    log.info("shutdown.flushed", { clean: flushed });
+    // 4. Sign off. Until the network acknowledges, what it sends is authorized as usual: the tasks run
+    //    again and reading resumes. Stream order means every request it sent before its 0810 is read
+    //    before the 0810; once a link's sign-off is settled (or timed out), that link is not read again.
+    //    Past the deadline (the drain did not finish) nothing more is authorized: requests get 91 inline.
+    let signOffSettled = false;
+    if (drained) this.taskRuns = this.tasks.map((task) => task.run(() => signOffSettled));
+    else this.dispatcher.mode = "decline";
+    this.flow.readForSignOff();
+    const signOffMs = Math.min(this.options.signOffTimeoutMs, remaining());
+    const acknowledged = await Promise.all(this.links.map((link) => this.signOffLink(link, signOffMs)));
+    const signedOff = acknowledged.filter(Boolean).length;
+    this.flow.stopReading();
+    log.info("shutdown.signed_off", { acknowledged: signedOff, links: this.links.length, queued: this.ring.length });
+    // 5. Drain and flush what arrived during the sign-off; from here on a request is declined 91 inline.
+    signOffSettled = true;
+    this.ring.wakeAll();
+    drained = drained && (await settledWithin(Promise.all(this.taskRuns), remaining()));
     this.dispatcher.mode = "decline";
     while (drained && this.ring.length > 0) {
+      // One that slipped in while the tasks wound down.
       this.taskRuns = this.tasks.map((task) => task.run(() => true));
       drained = await settledWithin(Promise.all(this.taskRuns), remaining());
     }
-    log.info("shutdown.drained", { clean: drained, queued: this.ring.length });
-    // 3. Flush: every response accepted by its socket.
-    const flushed = await settledWithin(Promise.all([...this.sessions].map((s) => s.writer.whenFlushed())), remaining());
-    log.info("shutdown.flushed", { clean: flushed });
-    // 4. Sign off: reading resumes only to hear the 0810s; new requests are declined 91 inline.
-    this.flow.readForSignOff();
-    const signOffMs = Math.min(this.options.signOffTimeoutMs, remaining());
-    const acknowledged = await Promise.all(this.links.map((link) => link.signOff(signOffMs)));
-    const signedOff = acknowledged.filter(Boolean).length;
-    log.info("shutdown.signed_off", { acknowledged: signedOff, links: this.links.length });
-    // 5. Half-close each socket (queued bytes still leave), then close after the grace period.
+    flushed = flushed && (await this.flushAll(remaining()));
+    log.info("shutdown.drained_after_sign_off", { clean: drained && flushed, queued: this.ring.length });
+    // 6. Half-close each socket (queued bytes still leave), then close after the grace period.
     await settledWithin(
       Promise.all([...this.sessions].map((s) => s.closeGracefully(Math.min(this.options.closeGraceMs, remaining())))),
       remaining(),
@@ -232,5 +307,18 @@ export class Processor implements LinkObserver {
       signedOff,
       links: this.links.length,
     };
+  }
+
+  /** Every session's pending responses accepted by its socket, within `timeoutMs`. */
+  private flushAll(timeoutMs: number): Promise<boolean> {
+    return settledWithin(Promise.all([...this.sessions].map((s) => s.writer.whenFlushed())), timeoutMs);
+  }
+
+  /** Signs off one link; once settled (acknowledged, refused or timed out) its session is read no more. */
+  private async signOffLink(link: NetworkLink, timeoutMs: number): Promise<boolean> {
+    const session = link.session;
+    const acknowledged = await link.signOff(timeoutMs);
+    if (session !== null) this.flow.stopReadingFrom(session);
+    return acknowledged;
   }
 }

@@ -4,9 +4,10 @@ import type { Framing } from "../iso8583/spec.ts";
  * Length-prefix framing of a TCP byte stream. A frame that arrives whole inside a chunk is handed on as a
  * view of that chunk (no copy: Bun gives every `data` call a fresh chunk that stays valid); only a frame
  * split across chunks is gathered into a buffer of its own. A framing error means the stream can no
- * longer be trusted: the caller closes the link.
+ * longer be trusted: the caller closes the link. So does a frame that does not arrive whole within the
+ * session's frameAssemblyTimeoutMs of its first byte (timed by the session: the framer has no clock).
  */
-export type FramingErrorCode = "frame_too_large" | "vap_header_invalid";
+export type FramingErrorCode = "frame_too_large" | "vap_header_invalid" | "frame_assembly_timeout";
 
 export class FramingError extends Error {
   override readonly name = "FramingError";

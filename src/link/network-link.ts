@@ -3,9 +3,10 @@ import type { Base1Header } from "../iso8583/base1-header.ts";
 import type { CompiledProfile } from "../iso8583/spec.ts";
 import type { Logger } from "../ops/log.ts";
 import { backoffDelayMs } from "./backoff.ts";
-import type { FramingError } from "./framing.ts";
+import type { FramingError, FramingErrorCode } from "./framing.ts";
 import { NETWORK_MANAGEMENT_CODE } from "./network-management.ts";
 import { LinkSession, type FrameSink } from "./session.ts";
+import type { UnsentFrames } from "./writer.ts";
 
 /**
  * One of the few links the network allows: dials its endpoint, signs on, keeps the line alive with echo
@@ -30,6 +31,9 @@ export interface LinkOptions {
   profile: CompiledProfile;
   frameBytesMax: number;
   writeBufferBytesMax: number;
+  pendingBytesHighWater: number;
+  pendingBytesLowWater: number;
+  frameAssemblyTimeoutMs: number;
   connectTimeoutMs: number;
   signOnTimeoutMs: number;
   echoIdleMs: number;
@@ -45,7 +49,10 @@ export interface LinkOptions {
 export interface LinkObserver {
   /** A session opened (after connect, before sign-on): the engine prepares its decoding scratch. */
   onSessionOpened(session: LinkSession): void;
-  onSessionClosed(session: LinkSession, droppedBytes: number): void;
+  /** The session's socket closed; `unsent` holds every frame its writer had not sent (each one lost). */
+  onSessionClosed(session: LinkSession, unsent: UnsentFrames): void;
+  /** The session's byte stream could no longer be framed; the link closes it and re-dials. */
+  onFramingLost(session: LinkSession, code: FramingErrorCode): void;
   onStateChanged(link: NetworkLink, state: LinkState): void;
 }
 
@@ -209,14 +216,18 @@ export class NetworkLink {
         profile: this.options.profile,
         frameBytesMax: this.options.frameBytesMax,
         writeBufferBytesMax: this.options.writeBufferBytesMax,
+        pendingBytesHighWater: this.options.pendingBytesHighWater,
+        pendingBytesLowWater: this.options.pendingBytesLowWater,
+        frameAssemblyTimeoutMs: this.options.frameAssemblyTimeoutMs,
         base1Header: this.options.base1Header,
         clock: this.options.clock,
       },
       this.sink,
       {
         onFramingError: (s, error) => this.onFramingError(s, error),
-        onClosed: (s, dropped) => {
-          this.observer.onSessionClosed(s, dropped);
+        onWriteBackpressure: (s, paused) => this.onWriteBackpressure(s, paused),
+        onClosed: (s, unsent) => {
+          this.observer.onSessionClosed(s, unsent);
           if (this.session === s) this.sessionEnded?.();
         },
       },
@@ -226,9 +237,23 @@ export class NetworkLink {
     return session;
   }
 
+  /** Framing lost (a bad prefix, or a frame not whole within frameAssemblyTimeoutMs): close and re-dial. */
   private onFramingError(session: LinkSession, error: FramingError): void {
-    this.options.logger.error("link.framing_lost", { link: this.id, session: session.sessionId, code: error.code });
+    if (session.closed) return;
+    this.options.logger.error("link.framing_lost", {
+      link: this.id,
+      session: session.sessionId,
+      code: error.code,
+      detail: error.message,
+    });
+    this.observer.onFramingLost(session, error.code);
     session.abort();
+  }
+
+  private onWriteBackpressure(session: LinkSession, paused: boolean): void {
+    const fields = { link: this.id, session: session.sessionId, pendingBytes: session.writer.pendingBytes };
+    if (paused) this.options.logger.warn("link.write_backpressure", fields);
+    else this.options.logger.info("link.write_backpressure_cleared", fields);
   }
 
   private startEchoTimer(session: LinkSession): void {

@@ -3,9 +3,9 @@ import type { Base1Header } from "../iso8583/base1-header.ts";
 import { MessageBuilder } from "../iso8583/message-builder.ts";
 import type { MessageView } from "../iso8583/message-view.ts";
 import type { CompiledProfile } from "../iso8583/spec.ts";
-import { Framer, FramingError } from "./framing.ts";
+import { Framer, FramingError, framePrefixBytes } from "./framing.ts";
 import { buildNetworkRequest, nextStan, type NetworkManagementCode } from "./network-management.ts";
-import { LinkWriter } from "./writer.ts";
+import { LinkWriter, type UnsentFrames } from "./writer.ts";
 
 /**
  * One TCP connection to the network: framing in, coalesced writes out, and the 0800s we are waiting on.
@@ -19,8 +19,18 @@ export interface FrameSink {
 
 export interface SessionEvents {
   onFramingError(session: LinkSession, error: FramingError): void;
-  onClosed(session: LinkSession, droppedBytes: number): void;
+  /** Reading stopped (true) or resumed (false) because of the responses waiting in the writer. */
+  onWriteBackpressure(session: LinkSession, paused: boolean): void;
+  /** The socket closed; `unsent` is every frame the writer still held (lost). */
+  onClosed(session: LinkSession, unsent: UnsentFrames): void;
 }
+
+/**
+ * Why reading is paused. Several can hold at once, and reading resumes only when none is left: the ring
+ * above high water (every link), shutdown, and this link's own unsent responses above their high water.
+ */
+export type PauseReason = "ring" | "shutdown" | "writer";
+const PAUSE_BIT: Readonly<Record<PauseReason, number>> = { ring: 1, shutdown: 2, writer: 4 };
 
 export interface SessionOptions {
   linkId: number;
@@ -28,6 +38,12 @@ export interface SessionOptions {
   profile: CompiledProfile;
   frameBytesMax: number;
   writeBufferBytesMax: number;
+  /** Unsent response bytes at which this link stops reading … */
+  pendingBytesHighWater: number;
+  /** … and at or below which it reads again. */
+  pendingBytesLowWater: number;
+  /** From a frame's first byte to its last; longer and the framing is lost. */
+  frameAssemblyTimeoutMs: number;
   base1Header: Base1Header | null;
   clock: () => number;
 }
@@ -59,7 +75,11 @@ export class LinkSession {
   private stan = 0;
   private readonly pending = new Map<string, PendingNetworkRequest>();
   private readonly builder: MessageBuilder;
-  private paused = false;
+  private pauseBits = 0;
+  /** When the first byte of the partial frame the framer holds arrived (ms), or -1 when it holds none. */
+  private assemblyStartedMs = -1;
+  /** Armed only while a partial frame is held (re-armed at most once per timeout, not per chunk). */
+  private assemblyTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly socket: Socket<unknown>,
@@ -77,6 +97,13 @@ export class LinkSession {
     });
     this.builder = new MessageBuilder(options.profile);
     this.lastReceivedMs = options.clock();
+    if (!(options.pendingBytesLowWater >= 0 && options.pendingBytesLowWater < options.pendingBytesHighWater)) {
+      throw new RangeError("pendingBytesLowWater must be at least 0 and below pendingBytesHighWater");
+    }
+    const frameRoom = framePrefixBytes(options.profile.framing) + options.frameBytesMax;
+    if (options.pendingBytesHighWater + frameRoom > options.writeBufferBytesMax) {
+      throw new RangeError("pendingBytesHighWater leaves no room for a frame in writeBufferBytesMax");
+    }
   }
 
   get label(): string {
@@ -85,7 +112,9 @@ export class LinkSession {
 
   /** Bytes arrived: frame them, hand every frame on, then write whatever the frames produced in one go. */
   onData(chunk: Uint8Array): void {
-    this.lastReceivedMs = this.options.clock();
+    const nowMs = this.options.clock();
+    this.lastReceivedMs = nowMs;
+    const framesBefore = this.framesIn;
     try {
       this.framer.push(chunk, (frame) => {
         this.framesIn++;
@@ -93,15 +122,76 @@ export class LinkSession {
       });
     } catch (error) {
       if (!(error instanceof FramingError)) throw error;
-      this.writer.flush();
+      this.flush();
       this.events.onFramingError(this, error);
       return;
     }
-    this.writer.flush();
+    this.trackAssembly(nowMs, framesBefore);
+    this.flush();
   }
 
   onDrain(): void {
+    this.flush();
+  }
+
+  /**
+   * Hands the writer's pending bytes to the socket, then applies this link's backpressure: at or above
+   * the high-water mark of unsent bytes it stops reading (the network then feels TCP backpressure on
+   * this link alone); at or below the low-water mark it reads again.
+   */
+  flush(): void {
     this.writer.flush();
+    const pending = this.writer.pendingBytes;
+    const pausedForWriter = (this.pauseBits & PAUSE_BIT.writer) !== 0;
+    if (!pausedForWriter && pending >= this.options.pendingBytesHighWater) {
+      this.pauseReading("writer");
+      if (!this.closed) this.events.onWriteBackpressure(this, true);
+    } else if (pausedForWriter && pending <= this.options.pendingBytesLowWater) {
+      this.resumeReading("writer");
+      if (!this.closed) this.events.onWriteBackpressure(this, false);
+    }
+  }
+
+  /**
+   * After a chunk: a partial frame held now started in this chunk if none was held before or if a frame
+   * completed in it; otherwise it is the same frame as before and keeps its start time.
+   */
+  private trackAssembly(nowMs: number, framesBefore: number): void {
+    if (this.framer.bufferedBytes === 0) {
+      this.assemblyStartedMs = -1;
+      return;
+    }
+    if (this.assemblyStartedMs < 0 || this.framesIn !== framesBefore) this.assemblyStartedMs = nowMs;
+    if (this.assemblyTimer === null) this.armAssemblyTimer(this.options.frameAssemblyTimeoutMs);
+  }
+
+  private armAssemblyTimer(delayMs: number): void {
+    this.assemblyTimer = setTimeout(() => this.checkAssembly(), Math.max(1, delayMs));
+  }
+
+  /** The assembly timer fired: the frame held is late (framing lost), or the timer waits for what is left. */
+  private checkAssembly(): void {
+    this.assemblyTimer = null;
+    if (this.closed || this.assemblyStartedMs < 0) return;
+    const timeoutMs = this.options.frameAssemblyTimeoutMs;
+    if (this.pauseBits !== 0) {
+      // We are not reading: the rest of the frame cannot arrive, and the peer is not to blame.
+      this.armAssemblyTimer(timeoutMs);
+      return;
+    }
+    const elapsedMs = this.options.clock() - this.assemblyStartedMs;
+    if (elapsedMs < timeoutMs) {
+      this.armAssemblyTimer(timeoutMs - elapsedMs);
+      return;
+    }
+    const held = this.framer.bufferedBytes;
+    this.events.onFramingError(
+      this,
+      new FramingError(
+        "frame_assembly_timeout",
+        `${held} bytes of a frame held ${elapsedMs} ms, over frameAssemblyTimeoutMs ${timeoutMs}`,
+      ),
+    );
   }
 
   /** Sends an 0800 and resolves with the DE 39 of its 0810, or rejects after `timeoutMs` / on close. */
@@ -112,7 +202,7 @@ export class LinkSession {
     buildNetworkRequest(this.builder, code, this.stan, this.options.clock(), this.options.base1Header);
     const queued = this.writer.enqueue(this.builder);
     if (queued !== "queued") return Promise.reject(new Error(`${this.label}: 0800 not sent (${queued})`));
-    this.writer.flush();
+    this.flush();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(stan);
@@ -137,20 +227,30 @@ export class LinkSession {
     return this.pending.size;
   }
 
-  pauseReading(): void {
-    if (this.paused || this.closed) return;
-    this.paused = true;
-    this.socket.pause();
+  /** Adds `reason` to the reasons reading is paused; the socket stops reading at the first one. */
+  pauseReading(reason: PauseReason): void {
+    if (this.closed) return;
+    const before = this.pauseBits;
+    this.pauseBits |= PAUSE_BIT[reason];
+    if (before === 0 && this.pauseBits !== 0) this.socket.pause();
   }
 
-  resumeReading(): void {
-    if (!this.paused || this.closed) return;
-    this.paused = false;
+  /** Removes `reason`; the socket reads again only when no reason is left. */
+  resumeReading(reason: PauseReason): void {
+    if (this.closed || (this.pauseBits & PAUSE_BIT[reason]) === 0) return;
+    this.pauseBits &= ~PAUSE_BIT[reason];
+    if (this.pauseBits !== 0) return;
+    // The time spent not reading does not count against a partial frame's assembly bound.
+    if (this.assemblyStartedMs >= 0) this.assemblyStartedMs = this.options.clock();
     this.socket.resume();
   }
 
   get isPaused(): boolean {
-    return this.paused;
+    return this.pauseBits !== 0;
+  }
+
+  isPausedFor(reason: PauseReason): boolean {
+    return (this.pauseBits & PAUSE_BIT[reason]) !== 0;
   }
 
   /** Orderly close: half-close our side (queued bytes still go out), then close after `graceMs`. */
@@ -173,12 +273,14 @@ export class LinkSession {
   onSocketClosed(): void {
     if (this.closed) return;
     this.closed = true;
-    const dropped = this.writer.close();
+    if (this.assemblyTimer !== null) clearTimeout(this.assemblyTimer);
+    this.assemblyTimer = null;
+    const unsent = this.writer.close();
     for (const [stan, entry] of this.pending) {
       clearTimeout(entry.timer);
       entry.reject(new Error(`${this.label} closed while waiting for the 0810 to ${entry.code}`));
       this.pending.delete(stan);
     }
-    this.events.onClosed(this, dropped);
+    this.events.onClosed(this, unsent);
   }
 }

@@ -7,6 +7,10 @@ import { framePrefixBytes, writeFramePrefix } from "./framing.ts";
  * buffer and handed to the socket in one write. Bun buffers nothing for us: whatever the socket does not
  * accept stays here and goes out on `drain`. The buffer is bounded; a socket that stops accepting until the
  * bound is reached has a peer that no longer reads, and the caller re-dials.
+ *
+ * The writer knows where every frame it holds begins: a frame counts as sent only once the socket accepted
+ * its last byte. When the socket goes, `close()` hands back every frame not wholly sent (a frame cut in the
+ * middle is lost too), so that each lost response is counted and named — not just a number of bytes.
  */
 export interface WritableSocket {
   /** Bytes accepted (possibly fewer than given), or a negative number when the socket is closed. */
@@ -15,13 +19,30 @@ export interface WritableSocket {
 
 export type EnqueueResult = "queued" | "overflow" | "too_large" | "closed";
 
+/** What a closed writer still held: the frames (bodies, without prefix, copied) and the bytes not sent. */
+export interface UnsentFrames {
+  readonly bytes: number;
+  readonly frames: readonly Uint8Array[];
+}
+
 const INITIAL_BYTES = 64 * 1024;
+
+/** A broken invariant of the writer's own bookkeeping is a bug: crash loudly (link sits below engine). */
+function assert(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+const NOTHING_UNSENT: UnsentFrames = { bytes: 0, frames: [] };
 
 export class LinkWriter {
   private buffer: Uint8Array;
+  /** Bytes live at [frameStart, end): [frameStart, start) is the part of the first frame already accepted. */
+  private frameStart = 0;
   private start = 0;
   private end = 0;
+  private frames = 0;
   private closed = false;
+  /** The socket refused a write (closed or reset): nothing more is written; close() reports what is left. */
+  private socketGone = false;
   private readonly prefixBytes: number;
   private flushedWaiters: Array<() => void> = [];
   /** Writes the socket accepted only in part (a sign of backpressure), for metrics. */
@@ -36,13 +57,19 @@ export class LinkWriter {
     this.prefixBytes = framePrefixBytes(options.framing);
   }
 
+  /** Bytes not yet accepted by the socket. */
   get pendingBytes(): number {
     return this.end - this.start;
   }
 
+  /** Frames not yet wholly accepted by the socket. */
+  get pendingFrames(): number {
+    return this.frames;
+  }
+
   /** Encodes the builder's message as one frame at the end of the buffer; nothing is written yet. */
   enqueue(builder: MessageBuilder): EnqueueResult {
-    if (this.closed) return "closed";
+    if (this.closed || this.socketGone) return "closed";
     const room = this.prefixBytes + this.options.frameBytesMax;
     if (!this.ensureRoom(room)) return "overflow";
     const bodyStart = this.end + this.prefixBytes;
@@ -56,22 +83,28 @@ export class LinkWriter {
     }
     writeFramePrefix(this.buffer, this.end, this.options.framing, bodyEnd - bodyStart);
     this.end = bodyEnd;
+    this.frames++;
     return "queued";
   }
 
   /** Hands everything pending to the socket; keeps what it did not accept. Safe to call with nothing pending. */
   flush(): void {
-    if (this.closed || this.start === this.end) {
+    if (this.closed || this.socketGone || this.start === this.end) {
       this.notifyIfFlushed();
       return;
     }
     const written = this.socket.write(this.buffer.subarray(this.start, this.end));
     if (written < 0) {
-      this.close();
+      // The socket is gone; its close handler calls close(), which reports what was left here.
+      this.socketGone = true;
+      this.notifyIfFlushed();
       return;
     }
     this.start += written;
+    this.passSentFrames();
     if (this.start === this.end) {
+      assert(this.frames === 0 && this.frameStart === this.end, "writer: frames left after a complete write");
+      this.frameStart = 0;
       this.start = 0;
       this.end = 0;
       this.notifyIfFlushed();
@@ -82,22 +115,55 @@ export class LinkWriter {
 
   /** Resolves once nothing is pending (or the socket closed, in which case the rest is lost). */
   whenFlushed(): Promise<void> {
-    if (this.closed || this.start === this.end) return Promise.resolve();
+    if (this.closed || this.socketGone || this.start === this.end) return Promise.resolve();
     return new Promise((resolve) => this.flushedWaiters.push(resolve));
   }
 
-  /** The socket is gone: pending bytes can no longer be delivered. Returns how many were dropped. */
-  close(): number {
-    const dropped = this.end - this.start;
+  /** The socket is gone: pending frames can no longer be delivered. Returns them (once). */
+  close(): UnsentFrames {
+    if (this.closed) return NOTHING_UNSENT;
+    const unsent: UnsentFrames = { bytes: this.end - this.start, frames: this.framesFrom(this.frameStart) };
+    assert(unsent.frames.length === this.frames, "writer: frame count does not match its buffer");
     this.closed = true;
+    this.frameStart = 0;
     this.start = 0;
     this.end = 0;
+    this.frames = 0;
     this.notifyIfFlushed();
-    return dropped;
+    return unsent;
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Moves frameStart past every frame whose last byte the socket accepted. */
+  private passSentFrames(): void {
+    let frameStart = this.frameStart;
+    while (frameStart < this.start) {
+      const frameEnd = frameStart + this.prefixBytes + this.lengthAt(frameStart);
+      if (frameEnd > this.start) break;
+      frameStart = frameEnd;
+      this.frames--;
+    }
+    this.frameStart = frameStart;
+  }
+
+  private lengthAt(offset: number): number {
+    return (this.buffer[offset]! << 8) | this.buffer[offset + 1]!;
+  }
+
+  /** Copies of the frame bodies from `offset` to the end of the buffer (cold path: a closed link). */
+  private framesFrom(offset: number): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    while (offset < this.end) {
+      const bodyStart = offset + this.prefixBytes;
+      const bodyEnd = bodyStart + this.lengthAt(offset);
+      assert(bodyEnd <= this.end, "writer: a frame runs past the end of its buffer");
+      frames.push(this.buffer.slice(bodyStart, bodyEnd));
+      offset = bodyEnd;
+    }
+    return frames;
   }
 
   private notifyIfFlushed(): void {
@@ -107,13 +173,15 @@ export class LinkWriter {
     for (const resolve of waiters) resolve();
   }
 
-  /** Makes `bytes` free after `end`: compacts, then grows (doubling) up to the bound. */
+  /** Makes `bytes` free after `end`: compacts (keeping a frame sent in part), then grows (doubling) up to the bound. */
   private ensureRoom(bytes: number): boolean {
     if (this.end + bytes <= this.buffer.length) return true;
-    if (this.start > 0) {
-      this.buffer.copyWithin(0, this.start, this.end);
-      this.end -= this.start;
-      this.start = 0;
+    if (this.frameStart > 0) {
+      const shift = this.frameStart;
+      this.buffer.copyWithin(0, shift, this.end);
+      this.frameStart = 0;
+      this.start -= shift;
+      this.end -= shift;
       if (this.end + bytes <= this.buffer.length) return true;
     }
     const needed = this.end + bytes;

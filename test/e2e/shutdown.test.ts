@@ -2,7 +2,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
+import { MessageView } from "../../src/iso8583/message-view.ts";
 import { loadProfile } from "../../src/iso8583/profiles/index.ts";
+import { beginResponse } from "../../src/iso8583/response.ts";
 import type { Ledger, TransactionRecord } from "../../src/ledger/ledger.ts";
 import { openLedger } from "../../src/ledger/open.ts";
 import { E2E_PAN_KEY, seedCard, startProcessorProcess, type ProcessorProcess } from "../support/processor-process.ts";
@@ -125,6 +128,47 @@ describe("sekisho run end to end", () => {
     expect(records.length).toBe(approvalCodes.size);
     expect(new Set(records.map((r) => r.approvalCode))).toEqual(approvalCodes);
     expect((await ledger.checkConsistency()).consistent).toBe(true);
+  }, 60_000);
+
+  test("SIGTERM: what the network sends after our sign-off and before its 0810 is authorized by the ledger, not declined", async () => {
+    const db = tempDb();
+    const network = new TestNetwork({ profile }).listen();
+    cleanups.push(() => network.close());
+    network.answerSignOff = false; // the test answers the sign-off itself, after sending more requests
+    const processor = startProcessorProcess({ networkPort: network.port, db, links: 1, args: ["--sign-off-timeout-ms", "8000"] });
+    cleanups.push(() => {
+      if (processor.child.exitCode === null) processor.child.kill("SIGKILL");
+    });
+    await processor.waitReady();
+    const cards = [await seedCard(processor, 10_000_000), await seedCard(processor, 10_000_000)];
+    await network.until(() => network.signedOnConnections().length === 1, 10_000, "signed on");
+    const connection = network.signedOnConnections()[0]!;
+    const request = (stan: number) => {
+      const card = cards[stan % cards.length]!;
+      return network.framed(authorizationRequest(profile, stan, { pan: card.pan, expiry: card.expiry, amount: 100 + stan }));
+    };
+    processor.child.kill("SIGTERM");
+    await network.until(() => connection.signedOff, 10_000, "the sign-off 0800");
+    const late = Array.from({ length: 50 }, (_, i) => i + 1);
+    await network.write(connection, concatBytes(late.map(request)));
+    const signOff = connection.received.find((r) => r.mti === "0800" && r.fields.get(70) === "002")!;
+    const view = new MessageView(profile).decode(signOff.frame);
+    await network.write(connection, network.framed(beginResponse(new MessageBuilder(profile), view).set(39, "00").encode()));
+    expect(await processor.exited).toBe(0);
+    const codes = new Map(answers(connection).map((r) => [Number(r.fields.get(11)), r.fields.get(39)!] as const));
+    expect(late.map((stan) => `${stan} ${codes.get(stan)}`)).toEqual(late.map((stan) => `${stan} 00`));
+    expect(answers(connection).length).toBe(late.length);
+    const ledger = await openLedger({
+      db,
+      sqliteSynchronous: "full",
+      sqliteBusyTimeoutMs: 1000,
+      holdTimeoutSeconds: 7 * 86400,
+      currency: 392,
+      panKey: E2E_PAN_KEY,
+    });
+    cleanups.push(() => ledger.close());
+    const records = await approvedRecords(ledger, cards.map((c) => c.userId));
+    expect(new Set(records.map((r) => r.approvalCode))).toEqual(new Set(answers(connection).map((r) => r.fields.get(38)!)));
   }, 60_000);
 
   test("SIGKILL under load, restart on the same ledger: no answered approval is missing, none is doubled", async () => {

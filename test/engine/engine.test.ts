@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
+import { MessageView } from "../../src/iso8583/message-view.ts";
+import { beginResponse } from "../../src/iso8583/response.ts";
 import { loadProfile } from "../../src/iso8583/profiles/index.ts";
 import { startHarness, type Harness } from "../support/processor-harness.ts";
 import { authorizationRequest, concatBytes } from "../support/wire-requests.ts";
@@ -142,10 +144,15 @@ describe("engine", () => {
     const total = 60_000;
     const frames: Uint8Array[] = [];
     for (let stan = 1; stan <= total; stan++) frames.push(harness.network.framed(authorizationRequest(profile, stan % 999_999, { transmission: String(1126000000 + Math.floor(stan / 999_999)) })));
-    for (let i = 0; i < frames.length; i += 2000) await harness.network.write(connection, concatBytes(frames.slice(i, i + 2000)));
+    // The link stops reading once its unsent responses pass high water, so the network's own writes stall
+    // too: send in the background, and read again once the processor's writes went out in part.
+    const sending = (async () => {
+      for (let i = 0; i < frames.length; i += 2000) await harness!.network.write(connection, concatBytes(frames.slice(i, i + 2000)));
+    })();
     const writer = harness.processor.links[0]!.session!.writer;
     await harness.network.until(() => writer.partialWrites > 0, 20_000, "a partial write");
     connection.socket.resume();
+    await sending;
     await harness.network.until(() => connection.responses().length === total, 30_000, "every answer");
     expect(connection.responses().every((r) => r.mti === "0110" && r.fields.get(39) === "00")).toBe(true);
   }, 60_000);
@@ -177,6 +184,32 @@ describe("ordered shutdown (in process)", () => {
     const lastAnswer = connection.received.findLastIndex((r) => r.mti === "0110");
     const signOff = connection.received.findIndex((r) => r.mti === "0800" && r.fields.get(70) === "002");
     expect(signOff).toBeGreaterThan(lastAnswer);
+  });
+
+  test("requests sent after our sign-off 0800 and before the network's 0810 are authorized by the ledger, not declined", async () => {
+    const ledger = new ScriptedLedger();
+    harness = startHarness({ ledger, signOffTimeoutMs: 4000 });
+    const { network, processor } = harness;
+    network.answerSignOff = false; // the test answers the sign-off itself, after sending more requests
+    const connection = await ready(harness);
+    await sendRequests(network, connection, [1, 2, 3]);
+    await network.until(() => connection.responses().length === 3, 5000, "three answers");
+    const shutdown = processor.shutdown(8000);
+    await network.until(() => connection.signedOff, 5000, "the sign-off 0800");
+    const late = Array.from({ length: 40 }, (_, i) => 101 + i);
+    await sendRequests(network, connection, late);
+    const signOff = connection.received.find((r) => r.mti === "0800" && r.fields.get(70) === "002")!;
+    const view = new MessageView(profile).decode(signOff.frame);
+    await network.write(connection, network.framed(beginResponse(new MessageBuilder(profile), view).set(39, "00").encode()));
+    const report = await shutdown;
+    expect(report.clean).toBe(true);
+    expect(report.signedOff).toBe(1);
+    await network.until(() => connection.closed, 5000, "closed by the processor");
+    const answers = codesByStan(connection);
+    for (const stan of late) expect(`${stan} ${answers.get(stan)}`).toBe(`${stan} 00`);
+    expect(ledger.seen.length).toBe(3 + late.length);
+    expect(processor.metrics.shed.get()).toBe(0);
+    expect(connection.responses().length).toBe(3 + late.length); // nothing answered twice
   });
 
   test("a drain that cannot finish within the deadline reports what was left", async () => {

@@ -136,3 +136,41 @@ describe("requests over a real socket", () => {
     }
   });
 });
+
+describe("frame assembly bound (frameAssemblyTimeoutMs)", () => {
+  const boundMs = 300;
+
+  test("a truncated frame closes the link within the bound (framing lost), counted, and it re-dials", async () => {
+    harness = startHarness({ frameAssemblyTimeoutMs: boundMs });
+    const { network, processor } = harness;
+    await network.until(() => processor.ready, 5000, "ready");
+    const connection = network.connections[0]!;
+    const request = network.framed(authorizationRequest(loadProfile("iso87-ascii"), 1));
+    const startedMs = performance.now();
+    await network.write(connection, request.subarray(0, request.length - 10)); // the last 10 bytes never come
+    await network.until(() => connection.closed, 5000, "the link closed");
+    // Echo tests would take echoIdleMs (60 s here): the bound closed it, not the idle timer.
+    expect(performance.now() - startedMs).toBeLessThan(5000);
+    expect(harness.registry.render()).toContain('sekisho_framing_lost_total{code="frame_assembly_timeout"} 1');
+    expect(harness.logLines.some((line) => line.includes('"event":"link.framing_lost"') && line.includes("frame_assembly_timeout"))).toBe(true);
+    await network.until(() => network.signedOnConnections().length === 1 && processor.ready, 5000, "re-dialled");
+  });
+
+  test("a peer trickling one byte at a time cannot hold the link past the bound", async () => {
+    harness = startHarness({ frameAssemblyTimeoutMs: boundMs });
+    const { network, processor } = harness;
+    await network.until(() => processor.ready, 5000, "ready");
+    const connection = network.connections[0]!;
+    const request = network.framed(authorizationRequest(loadProfile("iso87-ascii"), 2));
+    let sentBytes = 0;
+    while (!connection.closed && sentBytes < request.length) {
+      connection.socket.write(request.subarray(sentBytes, sentBytes + 1));
+      sentBytes++;
+      await network.until(() => connection.closed, 100, "closed").catch(() => {}); // one byte per 100 ms
+    }
+    expect(connection.closed).toBe(true);
+    expect(sentBytes).toBeLessThan(request.length); // closed before the frame could complete
+    expect(processor.links[0]!.session === null || processor.links[0]!.session!.sessionId > 1).toBe(true);
+    expect(harness.registry.render()).toContain('sekisho_framing_lost_total{code="frame_assembly_timeout"} 1');
+  });
+});

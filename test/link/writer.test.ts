@@ -101,9 +101,63 @@ describe("LinkWriter", () => {
     writer.enqueue(message(1));
     writer.flush();
     const flushed = writer.whenFlushed();
-    const dropped = writer.close();
-    expect(dropped).toBeGreaterThan(0);
+    const unsent = writer.close();
+    expect(unsent.bytes).toBeGreaterThan(0);
+    expect(unsent.frames.length).toBe(1);
     await flushed;
     expect(writer.enqueue(message(2))).toBe("closed");
+    expect(writer.close().frames.length).toBe(0); // reported once
+  });
+
+  test("close() returns every frame not wholly accepted — the one cut in the middle too — and nothing sent", () => {
+    const socket = new StingySocket();
+    const writer = new LinkWriter(socket, { framing: "length2", frameBytesMax: 8192, bufferBytesMax: 1 << 16 });
+    for (let stan = 1; stan <= 3; stan++) writer.enqueue(message(stan));
+    const firstFrameBytes = writer.pendingBytes / 3;
+    socket.acceptMax = firstFrameBytes + 5; // frame 1 whole, 5 bytes of frame 2
+    writer.flush();
+    expect(writer.pendingFrames).toBe(2);
+    const unsent = writer.close();
+    expect(unsent.bytes).toBe(2 * firstFrameBytes - 5);
+    const view = new MessageView(profile);
+    expect(unsent.frames.map((frame) => view.decode(frame).string(11))).toEqual(["000002", "000003"]);
+  });
+
+  test("frames are tracked exactly across partial writes, compaction and growth", () => {
+    const socket = new StingySocket();
+    socket.acceptMax = 53;
+    const writer = new LinkWriter(socket, { framing: "length2-vap", frameBytesMax: 8192, bufferBytesMax: 1 << 20 });
+    for (let stan = 1; stan <= 2000; stan++) {
+      writer.enqueue(message(stan));
+      if (stan % 5 === 0) writer.flush();
+    }
+    const sent = framesOfVap(socket.accepted);
+    expect(writer.pendingFrames).toBe(2000 - sent.length);
+    const view = new MessageView(profile);
+    const unsent = writer.close().frames.map((frame) => view.decode(frame).string(11));
+    expect([...sent, ...unsent]).toEqual(Array.from({ length: 2000 }, (_, i) => String(i + 1).padStart(6, "0")));
+  });
+
+  test("a write the socket refuses keeps the frames for close(); later enqueues say closed", async () => {
+    const socket = new StingySocket();
+    socket.closed = true;
+    const writer = new LinkWriter(socket, { framing: "length2", frameBytesMax: 8192, bufferBytesMax: 1 << 16 });
+    writer.enqueue(message(1));
+    writer.enqueue(message(2));
+    writer.flush();
+    await writer.whenFlushed(); // does not wait for a socket that is gone
+    expect(writer.enqueue(message(3))).toBe("closed");
+    expect(writer.close().frames.length).toBe(2);
   });
 });
+
+/** STANs of the whole frames in a length2-vap byte stream. */
+function framesOfVap(bytes: number[]): string[] {
+  const stans: string[] = [];
+  const view = new MessageView(profile);
+  new Framer({ framing: "length2-vap", frameBytesMax: 8192 }).push(Uint8Array.from(bytes), (frame) => {
+    view.decode(frame);
+    stans.push(view.string(11));
+  });
+  return stans;
+}
