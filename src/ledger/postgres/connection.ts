@@ -18,6 +18,11 @@ export interface PostgresConnectionOptions {
   readonly connectTimeoutMs: number;
   /** postgresStatementTimeoutMs: one statement's bound on the server, and one transaction's in the client. */
   readonly statementTimeoutMs: number;
+  /**
+   * postgresCommitCheckTimeoutMs: bound on finding out whether a transaction whose answer to COMMIT was
+   * lost committed (commit-check.ts); statementTimeoutMs when absent.
+   */
+  readonly commitCheckTimeoutMs?: number;
 }
 
 /** Idle connections are closed after this, so a pool grown for a peak shrinks again. */
