@@ -65,6 +65,21 @@ export const CONFIG_KEYS = {
     help: "responses a link may hold while the socket is not accepting, bytes; beyond it the link is re-dialled",
     group: "links",
   },
+  linkPendingBytesHighWater: {
+    schema: int(4096, 128 * 1024 * 1024, 1024 * 1024),
+    help: "unsent response bytes at which a link stops reading (backpressure on that link alone); the rest of writeBufferBytesMax holds the answers to requests already read",
+    group: "links",
+  },
+  linkPendingBytesLowWater: {
+    schema: int(0, 128 * 1024 * 1024, 256 * 1024),
+    help: "unsent response bytes at or below which a link paused by linkPendingBytesHighWater reads again",
+    group: "links",
+  },
+  frameAssemblyTimeoutMs: {
+    schema: positiveMs(10, 120_000, 5000),
+    help: "from a frame's first byte to its last; a frame not whole in time closes and re-dials the link (framing lost)",
+    group: "links",
+  },
   base1SourceStation: {
     schema: z.string().regex(/^\d{6}$/, "6 digits").default("000000"),
     help: "visa-base1: our station id, the source in the BASE I header of the messages we originate",
@@ -152,6 +167,11 @@ export const CONFIG_KEYS = {
     help: "PostgreSQL: bound on one statement (server) and on one ledger transaction (client); past it the batch is answered 91",
     group: "ledger",
   },
+  postgresCommitCheckTimeoutMs: {
+    schema: positiveMs(100, 600_000, 3000),
+    help: "PostgreSQL: bound on finding out, before anyone is answered, whether a batch whose answer to COMMIT was lost committed",
+    group: "ledger",
+  },
   holdTimeoutSeconds: {
     schema: int(60, 90 * 86_400, 7 * 86_400),
     help: "an authorization hold not cleared or reversed within this is released",
@@ -200,6 +220,11 @@ export const CONFIG_KEYS = {
   webhookPollMs: {
     schema: positiveMs(10, 60_000, 250),
     help: "how often an idle notifier looks for new outbox events",
+    group: "webhooks",
+  },
+  eventRetentionHours: {
+    schema: int(1, 720, 72),
+    help: "events are kept this long after they were written (GET /v1/events), delivered or not; older ones are deleted, undelivered ones too",
     group: "webhooks",
   },
   // ── operations ──
@@ -334,6 +359,19 @@ export const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
     holds: (c) => c.ringLowWaterPercent < c.ringHighWaterPercent,
     problem: (c) =>
       `ringLowWaterPercent (${c.ringLowWaterPercent}) must be below ringHighWaterPercent (${c.ringHighWaterPercent})`,
+  },
+  {
+    rule: "`linkPendingBytesLowWater` < `linkPendingBytesHighWater`",
+    holds: (c) => c.linkPendingBytesLowWater < c.linkPendingBytesHighWater,
+    problem: (c) =>
+      `linkPendingBytesLowWater (${c.linkPendingBytesLowWater}) must be below linkPendingBytesHighWater (${c.linkPendingBytesHighWater})`,
+  },
+  {
+    rule: "`linkPendingBytesHighWater` ≤ `writeBufferBytesMax` / 2",
+    holds: (c) => c.linkPendingBytesHighWater <= c.writeBufferBytesMax / 2,
+    problem: (c) =>
+      `linkPendingBytesHighWater (${c.linkPendingBytesHighWater}) must be at most half of writeBufferBytesMax ` +
+      `(${c.writeBufferBytesMax}): the other half holds the answers to requests a paused link had already sent`,
   },
   {
     rule: "`reconnectDelayMinMs` ≤ `reconnectDelayMaxMs`",

@@ -57,7 +57,10 @@ export async function runRoute(
     return output instanceof Response ? output : jsonResponse(output.status, output.json, output.headers);
   } catch (thrown) {
     const error = toApiError(thrown);
-    if (error.status >= 500) {
+    if (error.code === "unavailable") {
+      // An operating condition (the ledger down, a bound reached), answered 503 for the client to retry.
+      context.deps.logger.warn("api.unavailable", { route: route.operationId, error: error.cause ?? error });
+    } else if (error.status >= 500) {
       context.deps.logger.error("api.request_failed", { route: route.operationId, code: error.code, error: error.cause ?? error });
     }
     return errorResponse(error);

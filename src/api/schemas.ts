@@ -27,6 +27,8 @@ function component<T extends z.ZodType>(id: string, description: string, schema:
 export const LIMITS = {
   transactionsPageDefault: 50,
   transactionsPageMax: 200,
+  eventsPageDefault: 100,
+  eventsPageMax: 500,
   cursorCharsMax: 512,
   idempotencyKeyCharsMax: 255,
   /** Twelve digits: the widest amount DE 4 can carry. */
@@ -197,6 +199,45 @@ export const TransactionsQuery = z.object({
   limit: doc(
     z.coerce.number().int().min(1).max(LIMITS.transactionsPageMax).default(LIMITS.transactionsPageDefault),
     `entries per page (default ${LIMITS.transactionsPageDefault}, at most ${LIMITS.transactionsPageMax})`,
+  ),
+  cursor: doc(z.string().min(1).max(LIMITS.cursorCharsMax).optional(), "next_cursor of the previous page"),
+});
+
+// ── events ──
+export const EVENT_TYPES = [
+  "authorization.approved",
+  "authorization.declined",
+  "reversal",
+  "advice",
+  "topup",
+  "card.updated",
+  "hold.expired",
+] as const;
+
+export const Event = component(
+  "Event",
+  "An event, the same body the webhook POSTs",
+  z.object({
+    id: doc(z.string(), "evt_…, never reused: receivers drop duplicates by it"),
+    type: z.enum(EVENT_TYPES),
+    created_at: timestamp,
+    data: doc(z.record(z.string(), z.unknown()), "what happened, masked: snake_case keys, alphabetic currencies, no full PAN"),
+  }),
+);
+
+export const EventPage = component(
+  "EventPage",
+  "A page of retained events, oldest first",
+  z.object({
+    data: z.array(Event),
+    next_cursor: doc(z.string().nullable(), "pass as `cursor` for the next (newer) page; null when this page reached the newest event"),
+  }),
+);
+
+export const EventsQuery = z.object({
+  limit: doc(
+    z.coerce.number().int().min(1).max(LIMITS.eventsPageMax).default(LIMITS.eventsPageDefault),
+    `events per page (default ${LIMITS.eventsPageDefault}, at most ${LIMITS.eventsPageMax})`,
   ),
   cursor: doc(z.string().min(1).max(LIMITS.cursorCharsMax).optional(), "next_cursor of the previous page"),
 });

@@ -52,6 +52,8 @@ export class ApiStartError extends Error {
 }
 
 const STOP_GRACE_MS_DEFAULT = 2000;
+/** Bun.serve's maxRequestBodySize when the API's own limit is the one that answers. */
+const BUN_BODY_BYTES_UNLIMITED = Number.MAX_SAFE_INTEGER;
 
 /** `HOST:PORT` (config.api) as Bun.serve's hostname and port; `[::1]:8080` for IPv6. */
 export function parseListenAddress(address: string): { hostname: string; port: number } {
@@ -129,8 +131,10 @@ export function startApiServer(options: ApiServerOptions): ApiServer {
   const server = Bun.serve({
     hostname: options.hostname,
     port: options.port,
-    // Our own limit answers in the API's error shape; Bun's is only a backstop above it.
-    maxRequestBodySize: options.bodyBytesMax * 2 + 65_536,
+    // Bun's own limit answers a bare 413, with no JSON, before any route runs: it is lifted, and the
+    // API's limit (bodyBytesMax, readBodyBytes) refuses a larger body in the API's error shape — by its
+    // Content-Length before reading, or as it streams. A body no route reads is never buffered.
+    maxRequestBodySize: BUN_BODY_BYTES_UNLIMITED,
     routes,
     fetch: (request) => observed(null, () => fallback(request)),
     error(error) {

@@ -19,6 +19,7 @@ import type { MessageView } from "../iso8583/message-view.ts";
 import { loadProfile } from "../iso8583/profiles/index.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { openLedger } from "../ledger/open.ts";
+import { EventPruner } from "../notify/event-pruner.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { onFatalErrors, type FatalEvent } from "../ops/fatal-errors.ts";
 import { createLogger, defaultLogFormat, type Logger } from "../ops/log.ts";
@@ -121,6 +122,9 @@ async function startAndServe(config: Config, logger: Logger, stopRequested: Prom
     links: config.links,
     frameBytesMax: config.frameBytesMax,
     writeBufferBytesMax: config.writeBufferBytesMax,
+    linkPendingBytesHighWater: config.linkPendingBytesHighWater,
+    linkPendingBytesLowWater: config.linkPendingBytesLowWater,
+    frameAssemblyTimeoutMs: config.frameAssemblyTimeoutMs,
     ringCapacity: config.ringCapacity,
     ringHighWaterPercent: config.ringHighWaterPercent,
     ringLowWaterPercent: config.ringLowWaterPercent,
@@ -190,8 +194,12 @@ async function startAndServe(config: Config, logger: Logger, stopRequested: Prom
     );
   }, expirySweepMs);
 
+  // Events past their retention go, delivered or not, in small steps off the authorization path.
+  const pruner = new EventPruner({ ledger, retentionMs: config.eventRetentionHours * 3_600_000, logger });
+
   processor.start();
   notifier?.start();
+  pruner.start();
   logger.info("processor.started", {
     profile: config.profile,
     network: config.network,
@@ -207,6 +215,7 @@ async function startAndServe(config: Config, logger: Logger, stopRequested: Prom
   const report = await processor.shutdown(config.drainDeadlineMs);
   clearInterval(expiryTimer);
   await notifier?.stop();
+  await pruner.stop();
   await api.stop();
   await ledger.close();
   if (!report.clean) {

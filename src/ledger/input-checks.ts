@@ -65,6 +65,15 @@ export function checkClaim(input: { limit: number; leaseMs: number; owner: strin
   if (typeof owner !== "string" || owner.length === 0) throw new LedgerError("invalid_input", "owner must be named");
 }
 
+/** Events one pruneEvents call looks at, at most: one short transaction, whatever the backlog. */
+export const PRUNE_ROWS_MAX = 10_000;
+
+export function checkPrune(input: { createdBeforeMs: number; nowMs: number; rowsMax: number }): void {
+  const { createdBeforeMs, nowMs, rowsMax } = input;
+  if (!(Number.isInteger(rowsMax) && rowsMax >= 1 && rowsMax <= PRUNE_ROWS_MAX)) throw new LedgerError("invalid_input", "prune rows out of range");
+  if (!Number.isSafeInteger(createdBeforeMs) || !Number.isSafeInteger(nowMs)) throw new LedgerError("invalid_input", "prune times must be integers");
+}
+
 /** A failed delivery's error as stored with the event: masked, bounded. */
 export function deliveryErrorText(error: string): string {
   return maskText(String(error)).slice(0, ERROR_TEXT_MAX);

@@ -231,12 +231,28 @@ export interface Ledger {
     page: { limit: number; cursor?: string | null },
   ): Promise<{ items: TransactionRecord[]; nextCursor: string | null }>;
 
-  /** Claims deliverable events (the oldest undelivered one per account), leased to `owner` for `leaseMs`. */
+  /**
+   * Claims deliverable events (the oldest undelivered one per account), leased to `owner` for `leaseMs`.
+   * Only events written while the ledger queued them (`queueEvents`, on when a webhook is configured) are
+   * ever claimed; every event is kept until pruned either way.
+   */
   claimOutbox(input: { limit: number; leaseMs: number; owner: string; nowMs: number }): Promise<OutboxEvent[]>;
+  /** Marks a leased event delivered: it leaves the backlog and stays readable (listEvents) until pruned. */
   completeOutbox(eventId: string, owner: string): Promise<void>;
   retryOutbox(eventId: string, owner: string, nextAttemptAtMs: number, error: string): Promise<void>;
   /** Undelivered events (the webhook backlog). */
   outboxBacklog(): Promise<number>;
+  /**
+   * Retained events, delivered or not, oldest first; `cursor` is opaque, from a previous page's
+   * `nextCursor`, which is null when the page reached the newest event. An event id is never reused.
+   */
+  listEvents(page: { limit: number; cursor?: string | null }): Promise<{ items: OutboxEvent[]; nextCursor: string | null }>;
+  /**
+   * Deletes events created before `createdBeforeMs`, delivered or not, among the `rowsMax` oldest (at most
+   * PRUNE_ROWS_MAX): bounded work per call. An undelivered event leased at `nowMs` is left to its delivery.
+   * Returns how many went, and how many of those had never been delivered though they were queued.
+   */
+  pruneEvents(input: { createdBeforeMs: number; nowMs: number; rowsMax: number }): Promise<{ pruned: number; undelivered: number }>;
 
   /** Releases holds older than the hold timeout; returns how many. */
   expireHolds(nowMs: number): Promise<number>;

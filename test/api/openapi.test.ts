@@ -25,6 +25,7 @@ const CONTRACT: Array<[string, string]> = [
   ["patch", "/v1/cards/{id}"],
   ["post", "/v1/users/{id}/topups"],
   ["get", "/v1/users/{id}/transactions"],
+  ["get", "/v1/events"],
   ["get", "/openapi.json"],
   ["get", "/healthz"],
   ["get", "/readyz"],
@@ -140,6 +141,7 @@ describe("OpenAPI document", () => {
     await check(schemas.Card, "PATCH", `/v1/cards/${cardId}`, { status: "suspended" });
     await check(schemas.TopUp, "POST", `/v1/users/${userId}/topups`, { amount: 5 }, { "Idempotency-Key": "schema-check" });
     await check(schemas.TransactionPage, "GET", `/v1/users/${userId}/transactions`);
+    await check(schemas.EventPage, "GET", "/v1/events");
     await check(schemas.Readiness, "GET", "/readyz");
     await check(schemas.Health, "GET", "/healthz");
     schemas.ErrorResponse.parse((await api.request("GET", "/v1/users/usr_missing")).json);

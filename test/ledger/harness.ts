@@ -20,6 +20,8 @@ export interface HarnessOptions {
   readonly holdTimeoutSeconds?: number;
   /** Seeds the ledger's approval-code randomness. */
   readonly seed?: number;
+  /** Events written queued for webhook delivery (the ledgers' default, true) or only kept. */
+  readonly queueEvents?: boolean;
 }
 
 export type OpenHarness = (options: HarnessOptions) => Promise<LedgerHarness>;

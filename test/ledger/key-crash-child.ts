@@ -34,7 +34,7 @@ if (mode === "mid-merge") {
   const state = loadState(db, DEFAULT_CARD_LIMITS, CRASH_NOW_MS);
   db.run("PRAGMA cache_size = 10");
   db.run("BEGIN IMMEDIATE");
-  const ctx = { db, state, writer: new Writer(db, state) } as unknown as SqliteContext;
+  const ctx = { db, state, writer: new Writer(db, state, { queueEvents: true }) } as unknown as SqliteContext;
   const merged = new KeyMerger(db, 1).step(ctx, { wholeRun: true }).keys;
   writeSync(1, JSON.stringify({ hanging: mode, merged, walBytes: statSync(`${path}-wal`).size }) + "\n");
 } else {

@@ -1,7 +1,7 @@
 import { apiCases } from "./cases/api-cases.ts";
 import { authorizationCases } from "./cases/authorization-cases.ts";
 import { lifecycleCases } from "./cases/lifecycle-cases.ts";
-import { outboxCases } from "./cases/outbox-cases.ts";
+import { eventRetentionCases, outboxCases } from "./cases/outbox-cases.ts";
 import { reversalAndAdviceCases } from "./cases/reversal-advice-cases.ts";
 import type { OpenHarness } from "./harness.ts";
 import { propertyCases } from "./ledger.property.ts";
@@ -16,5 +16,6 @@ export function ledgerCases(name: string, open: OpenHarness): void {
   reversalAndAdviceCases(name, open);
   lifecycleCases(name, open);
   outboxCases(name, open);
+  eventRetentionCases(name, open);
   propertyCases(name, open);
 }

@@ -14,6 +14,7 @@ import { balances, cardholder, TEST_NOW_MS } from "./harness.ts";
  * migrated at start-up and every original in it is found by its key.
  */
 const SCHEMA_V1_SQL = readFileSync(join(import.meta.dir, "../fixtures/ledger/schema-v1.sql"), "utf8");
+const OUTBOX_V1_COLUMNS = "seq, type, account_seq, txn_seq, data, created_at_ms, attempts, lease_owner, lease_until_ms, next_attempt_at_ms, last_error";
 const V1_TABLES = ["meta", "users", "accounts", "cards", "transactions", "journal_lines", "topups", "early_reversals", "outbox"];
 
 function options(path: string): SqliteLedgerOptions {
@@ -31,8 +32,12 @@ function schemaOneFile(path: string, source: string | null): void {
     db.run(`ATTACH DATABASE '${source}' AS source`);
     db.transaction(() => {
       // The source is written by this build: its transactions as they stand now, changes applied (schema 3).
-      for (const table of V1_TABLES) db.run(`INSERT INTO main.${table} SELECT * FROM source.${table === "transactions" ? "transactions_now" : table}`);
-      db.run("DELETE FROM main.meta WHERE name = 'keys_merged_through_seq'");
+      for (const table of V1_TABLES) {
+        // The outbox as schema 1 had it: without the delivery columns of schema 4, and delivered rows deleted.
+        if (table === "outbox") db.run(`INSERT INTO main.outbox SELECT ${OUTBOX_V1_COLUMNS} FROM source.outbox WHERE queued = 1`);
+        else db.run(`INSERT INTO main.${table} SELECT * FROM source.${table === "transactions" ? "transactions_now" : table}`);
+      }
+      db.run("DELETE FROM main.meta WHERE name IN ('keys_merged_through_seq', 'outbox_used_through_seq')");
     })();
     db.run("DETACH DATABASE source");
   } finally {
@@ -94,6 +99,50 @@ describe("SQLite schema migrations", () => {
       } finally {
         db.close();
       }
+    } finally {
+      cleanup();
+    }
+  });
+
+  test("an upgraded file never numbers an event with an id it may have used, and keeps its undelivered events queued", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const source = join(dir, "source.db");
+      let ledger = await openSqliteLedger(options(source));
+      const waiting = await cardholder(ledger, { funds: 222 }); // events 1, 2: never delivered
+      const holder = await cardholder(ledger, { funds: 111 }); // events 3, 4
+      const requests = new RequestFactory(() => TEST_NOW_MS);
+      await ledger.authorizeBatch([requests.make(holder.pan, { amount: 10 })]); // event 5
+      // The newest events delivered before the upgrade: schema 1 deleted their rows, and numbered on from
+      // the highest row left — event 3 would have been handed out again.
+      for (;;) {
+        const claimed = await ledger.claimOutbox({ limit: 10, leaseMs: 30_000, owner: "old", nowMs: TEST_NOW_MS });
+        const mine = claimed.filter((event) => event.data.user_id === holder.userId);
+        for (const event of mine) await ledger.completeOutbox(event.id, "old");
+        for (const event of claimed) if (!mine.includes(event)) await ledger.retryOutbox(event.id, "old", TEST_NOW_MS, "not yet");
+        if (mine.length === 0) break;
+      }
+      const issued = (await ledger.listEvents({ limit: 100 })).items.map((event) => event.id);
+      expect(issued).toHaveLength(5);
+      await ledger.close();
+      const path = join(dir, "ledger.db");
+      schemaOneFile(path, source);
+
+      ledger = await openSqliteLedger(options(path));
+      expect(await ledger.outboxBacklog()).toBe(2);
+      const claimed = await ledger.claimOutbox({ limit: 10, leaseMs: 30_000, owner: "new", nowMs: TEST_NOW_MS });
+      expect(claimed.map((event) => [event.id, event.data.user_id])).toEqual([[issued[0]!, waiting.userId]]);
+      await ledger.topUp(holder.userId, { amount: 333, idempotencyKey: "after-upgrade", fingerprint: "333" });
+      await ledger.close();
+      ledger = await openSqliteLedger(options(path));
+      await ledger.topUp(holder.userId, { amount: 444, idempotencyKey: "after-restart", fingerprint: "444" });
+      const listed = (await ledger.listEvents({ limit: 100 })).items.map((event) => event.id);
+      expect(listed.slice(0, 2)).toEqual(issued.slice(0, 2));
+      const after = listed.slice(2);
+      expect(after).toHaveLength(2);
+      for (const id of after) expect(id > issued[issued.length - 1]!).toBe(true);
+      expect(after[1]! > after[0]!).toBe(true);
+      await ledger.close();
     } finally {
       cleanup();
     }

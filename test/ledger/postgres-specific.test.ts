@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import type { AuthorizationDecision, Ledger } from "../../src/ledger/ledger.ts";
 import { openLedger } from "../../src/ledger/open.ts";
-import { SCHEMA_VERSION } from "../../src/ledger/postgres/schema.ts";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../src/ledger/postgres/schema.ts";
 import { cutConnections, TEST_POSTGRES_URL } from "../support/postgres.ts";
 import { RequestFactory } from "../support/requests.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
@@ -23,11 +23,33 @@ describe("PostgreSQL ledger: opening", () => {
     pg.later(() => Promise.all(opened.map((ledger) => ledger.close())));
     const sql = new SQL(db.url, { max: 1 });
     pg.later(() => sql.close());
-    expect(await sql`SELECT version FROM schema_migrations ORDER BY version`).toEqual([{ version: SCHEMA_VERSION }]);
+    expect(await sql`SELECT version FROM schema_migrations ORDER BY version`).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
+    expect(MIGRATIONS[MIGRATIONS.length - 1]!.version).toBe(SCHEMA_VERSION);
     await expect(openLedger({ ...config, panKey: "22".repeat(32) })).rejects.toMatchObject({
       code: "unavailable",
       message: expect.stringContaining("SEKISHO_PAN_KEY is not the key"),
     });
+  });
+
+  test("a schema-1 database migrates: its undelivered events stay queued; a delivered one is kept, listed, no longer counted", async () => {
+    const db = await pg.database();
+    const sql = new SQL(db.url, { max: 1 });
+    pg.later(() => sql.close());
+    await sql.unsafe(MIGRATIONS[0]!.sql);
+    await sql`CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at_ms bigint NOT NULL)`;
+    await sql`INSERT INTO schema_migrations VALUES (1, ${MIGRATIONS[0]!.description}, 0)`;
+    const [account] = await sql`INSERT INTO accounts (id, kind, currency, created_at_ms) VALUES ('acct_old', 'funding', 392, 0) RETURNING seq`;
+    for (const seq of [4097, 4098]) {
+      await sql`INSERT INTO outbox (seq, type, account_seq, data, created_at_ms) VALUES (${seq}, 'card.updated', ${account.seq}, '{"action":"updated"}', 0)`;
+    }
+    const ledger = await pg.instance(db.url);
+    pg.later(() => ledger.close());
+    expect(await sql`SELECT version FROM schema_migrations ORDER BY version`).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
+    expect(await ledger.outboxBacklog()).toBe(2);
+    const [first] = await ledger.claimOutbox({ limit: 10, leaseMs: 30_000, owner: "n", nowMs: Date.now() });
+    await ledger.completeOutbox(first!.id, "n");
+    expect(await ledger.outboxBacklog()).toBe(1);
+    expect((await ledger.listEvents({ limit: 10 })).items.map((event) => event.id)).toEqual([first!.id, expect.stringMatching(/^evt_/)]);
   });
 
   test("a missing database, or nothing listening, fails at once with a clear line and no password in it", async () => {
@@ -58,17 +80,24 @@ describe("PostgreSQL ledger: opening", () => {
 });
 
 describe("PostgreSQL ledger: the database going away", () => {
-  test("connections cut under load: failed batches are `unavailable`, later ones succeed, every answered approval is stored", async () => {
+  test("connections cut under load: failed batches are `unavailable` and stored nothing, later ones succeed, every answered approval is stored", async () => {
     const [a, b, db] = await pg.twoInstances();
     const holders = await Promise.all(Array.from({ length: 8 }, () => cardholder(a, { funds: 10_000_000, limits: { perDayCountMax: 100_000 } })));
     const requests = new RequestFactory(() => Date.now());
     const answered: AuthorizationDecision[] = [];
     const failures: unknown[] = [];
+    const failedKeys: string[] = [];
     let stop = false;
     const drive = async (ledger: Ledger, acquirer: string) => {
       while (!stop) {
         const batch = holders.map((h) => requests.make(h.pan, { amount: 100, acquirer }));
-        await ledger.authorizeBatch(batch).then((d) => answered.push(...d), (error) => failures.push(error));
+        await ledger.authorizeBatch(batch).then(
+          (d) => answered.push(...d),
+          (error) => {
+            failures.push(error);
+            failedKeys.push(...batch.map((r) => r.key));
+          },
+        );
       }
     };
     const drivers = [a, a, b, b].map((ledger, i) => drive(ledger, String(20_000_000 + i)));
@@ -83,6 +112,10 @@ describe("PostgreSQL ledger: the database going away", () => {
     await Promise.all(drivers);
     expect(answered.length).toBeGreaterThan(before); // recovered without anyone's help
     for (const failure of failures) expect(failure).toMatchObject({ name: "LedgerError", code: "unavailable" });
+    // A batch cut after its COMMIT was sent was looked up: had it committed, it would have been answered.
+    const sql = new SQL(db.url, { max: 1 });
+    pg.later(() => sql.close());
+    expect(await sql`SELECT key FROM transactions WHERE key = ANY(${failedKeys}::text[])`).toEqual([]);
     expectConsistent(await a.checkConsistency());
     const stored = new Set<string>();
     for (const holder of holders) {

@@ -32,6 +32,7 @@ export async function openPostgresHarness(
       panKeyHex: TEST_PAN_KEY_HEX,
       clock: () => harness.nowMs,
       randomBytes: (buffer) => buffer.set(random.bytes(buffer.length)),
+      ...(options.queueEvents === undefined ? {} : { queueEvents: options.queueEvents }),
       ...extra,
     });
   const openAll = async () => {

@@ -46,6 +46,8 @@ export class ScriptedLedger implements Ledger {
   completeOutbox = () => this.unsupported();
   retryOutbox = () => this.unsupported();
   outboxBacklog = () => this.unsupported();
+  listEvents = () => this.unsupported();
+  pruneEvents = () => this.unsupported();
   expireHolds = () => this.unsupported();
   checkConsistency = () => this.unsupported();
   async close(): Promise<void> {}

@@ -1,5 +1,6 @@
 import type { Route } from "../route.ts";
 import { createCard, getCard, updateCard } from "./cards.ts";
+import { listEvents } from "./events.ts";
 import { healthz, metrics, openApi, readyz } from "./operations.ts";
 import { createTopUp } from "./topups.ts";
 import { listTransactions } from "./transactions.ts";
@@ -14,6 +15,7 @@ export const ROUTES: readonly Route[] = [
   updateCard,
   createTopUp,
   listTransactions,
+  listEvents,
   healthz,
   readyz,
   metrics,

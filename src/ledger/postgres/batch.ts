@@ -25,6 +25,11 @@ import { PostgresWriter } from "./writer.ts";
  *    original's): the transaction starts over with those added, at most EXPANSIONS_MAX times.
  * 4. The shared Authorizer decides the batch in memory against that state — the same rules and the same
  *    glue as SQLite — and the writer's statements go out with COMMIT in one round trip.
+ * 5. Should the answer to COMMIT be lost, run() returns only once the server has said what became of the
+ *    transaction (transaction.ts, commit-check.ts): the decisions when it committed — exactly what it
+ *    wrote — else a rejection. Nothing of a batch outlives it in memory either way: the directory
+ *    remembers only rows read as committed (cards, system accounts), and the next batch rebuilds its
+ *    state from fresh reads.
  *
  * Every writer of an account's rows holds its lock, so what step 2 reads is complete: a duplicate
  * decided on another instance is found and replayed. A key whose records have no account (no such card)
@@ -45,6 +50,8 @@ export interface BatchOptions {
   readonly approvalCodes: () => ApprovalCodeSource;
   readonly limitDefaults: CardLimits;
   readonly clock: () => number;
+  /** Events are written queued for webhook delivery, or only kept (no webhook configured). */
+  readonly queueEvents: boolean;
 }
 
 /** Records read for the batch's keys, handed to the Authorizer as its RecordSource. */
@@ -80,7 +87,7 @@ export class BatchAuthorizer {
 
   private newWorker(): Worker {
     const reader = new ReadRecords();
-    const writer = new PostgresWriter(new LedgerState());
+    const writer = new PostgresWriter(new LedgerState(), { queueEvents: this.options.queueEvents });
     const authorizer = new Authorizer(new LedgerState(), {
       reader,
       writer,
@@ -90,7 +97,7 @@ export class BatchAuthorizer {
     return { authorizer, writer, reader };
   }
 
-  private async decide(session: Session, worker: Worker, requests: readonly AuthorizationRequest[], keys: string[]): Promise<AuthorizationDecision[]> {
+  private async decide(session: Session<AuthorizationDecision[]>, worker: Worker, requests: readonly AuthorizationRequest[], keys: string[]): Promise<AuthorizationDecision[]> {
     const { accountSeqs, cardSeqs } = await this.cardsOf(session, worker, requests.length);
     for (let expansion = 0; ; expansion++) {
       const sortedAccounts = [...accountSeqs].sort((a, b) => a - b);
@@ -117,8 +124,8 @@ export class BatchAuthorizer {
       worker.writer.begin(state, int(block.outbox));
       worker.authorizer.useState(state);
       const decisions = worker.authorizer.decidePrepared(requests, this.options.clock());
-      await session.commit(worker.writer.statements(session.sql));
-      return decisions;
+      // Should the answer to COMMIT be lost, these are returned if and only if the server committed them.
+      return await session.commitWith(worker.writer.statements(session.sql), decisions);
     }
   }
 

@@ -89,7 +89,7 @@ export async function issueCard(
         ${input.expiry}, 'active', ${overrides.perTransactionMax}, ${overrides.perDayAmountMax}, ${overrides.perDayCountMax}, ${nowMs}, ${nowMs})
       RETURNING ${session.sql.unsafe(CARD_SELECT)}`;
     const state = cardStateOf(card!, ctx.limitDefaults);
-    await session.commit([cardEvent(session, state.accountSeq, cardEventData(state, userId, "issued"), nowMs)]);
+    await session.commit([cardEvent(ctx, session, state.accountSeq, cardEventData(state, userId, "issued"), nowMs)]);
     return cardOf(state, userId);
   });
 }
@@ -132,14 +132,14 @@ export async function updateCard(ctx: PostgresContext, cardId: string, patch: { 
       session.sql`UPDATE cards SET status = ${status}, per_transaction_max_minor = ${overrides.perTransactionMax},
         per_day_amount_max_minor = ${overrides.perDayAmountMax}, per_day_count_max = ${overrides.perDayCountMax}, updated_at_ms = ${nowMs}
         WHERE seq = ${card.seq}`,
-      cardEvent(session, card.accountSeq, cardEventData(card, userId, "updated"), nowMs),
+      cardEvent(ctx, session, card.accountSeq, cardEventData(card, userId, "updated"), nowMs),
     ]);
     return cardOf(card, userId);
   });
 }
 
 /** A card.updated event; its sequence is taken now, under the account's lock. */
-function cardEvent(session: Session, accountSeq: number, data: Record<string, unknown>, nowMs: number): PromiseLike<unknown> {
-  return session.sql`INSERT INTO outbox (seq, type, account_seq, txn_seq, data, created_at_ms)
-    VALUES (nextval('outbox_blocks'), 'card.updated', ${accountSeq}, NULL, ${JSON.stringify(data)}, ${nowMs})`;
+function cardEvent(ctx: PostgresContext, session: Session, accountSeq: number, data: Record<string, unknown>, nowMs: number): PromiseLike<unknown> {
+  return session.sql`INSERT INTO outbox (seq, type, account_seq, txn_seq, data, created_at_ms, queued)
+    VALUES (nextval('outbox_blocks'), 'card.updated', ${accountSeq}, NULL, ${JSON.stringify(data)}, ${nowMs}, ${ctx.queueEvents})`;
 }

@@ -16,4 +16,6 @@ export interface PostgresContext {
   readonly holdTimeoutMs: number;
   /** Bound on a single statement sent outside a ledger transaction. */
   readonly statementTimeoutMs: number;
+  /** Events are written queued for webhook delivery (a webhook is configured), else only kept. */
+  readonly queueEvents: boolean;
 }

@@ -51,7 +51,7 @@ async function expireChunk(ctx: PostgresContext, due: readonly Row[], cutoffMs: 
     }
     await ensureSystemAccounts(session.sql, ctx.directory, accounts);
     const state = stateOf({ accounts, cards: [], earlyReversals: [], txnBlockStart: int(blocks[0]!.txn), limitDefaults: ctx.limitDefaults }, ctx.directory);
-    const writer = new PostgresWriter(state);
+    const writer = new PostgresWriter(state, { queueEvents: ctx.queueEvents });
     writer.begin(state, int(blocks[0]!.outbox));
     for (const row of held) expire(state, writer, transactionRowOf(row), nowMs);
     await session.commit(writer.statements(session.sql));

@@ -18,6 +18,7 @@ import { sealPan } from "../views.ts";
 import { BatchAuthorizer } from "./batch.ts";
 import * as cardholders from "./cardholders.ts";
 import { createPool, ledgerErrorOf, redactUrl, type PostgresConnectionOptions } from "./connection.ts";
+import type { CommitCheckCounts } from "./commit-check.ts";
 import { checkConsistency } from "./consistency.ts";
 import type { PostgresContext } from "./context.ts";
 import { Directory } from "./directory.ts";
@@ -51,6 +52,8 @@ export interface PostgresLedgerOptions extends PostgresConnectionOptions {
   /** Source of approval codes' randomness; crypto-random when absent. */
   readonly randomBytes?: RandomBytes;
   readonly limitDefaults?: CardLimits;
+  /** Events are written queued for webhook delivery (true when absent); else only kept for listEvents. */
+  readonly queueEvents?: boolean;
 }
 
 /** Largest batch one call may carry: it must fit one block of row sequences. */
@@ -72,7 +75,7 @@ export async function openPostgresLedger(options: PostgresLedgerOptions): Promis
     await rememberSystemAccounts(pool, directory);
     const ctx: PostgresContext = {
       pool,
-      transactions: new Transactions(pool, options.statementTimeoutMs),
+      transactions: new Transactions(pool, options.statementTimeoutMs, options.commitCheckTimeoutMs ?? options.statementTimeoutMs),
       directory,
       vault,
       clock: options.clock ?? Date.now,
@@ -80,6 +83,7 @@ export async function openPostgresLedger(options: PostgresLedgerOptions): Promis
       limitDefaults: options.limitDefaults ?? DEFAULT_CARD_LIMITS,
       holdTimeoutMs: options.holdTimeoutSeconds * 1000,
       statementTimeoutMs: options.statementTimeoutMs,
+      queueEvents: options.queueEvents ?? true,
     };
     return new PostgresLedger(ctx, options.randomBytes ?? cryptoRandomBytes);
   } catch (error) {
@@ -117,12 +121,18 @@ export class PostgresLedger implements Ledger {
       approvalCodes: () => approvalCodeSource(randomBytes),
       limitDefaults: ctx.limitDefaults,
       clock: ctx.clock,
+      queueEvents: ctx.queueEvents,
     });
   }
 
   /** The pool, for tests and tools that look at the database directly. */
   get pool(): SQL {
     return this.ctx.pool;
+  }
+
+  /** Transactions whose answer to COMMIT was lost, by what the check found (transaction.ts). */
+  get commitChecks(): Readonly<CommitCheckCounts> {
+    return this.ctx.transactions.commitChecks;
   }
 
   async authorizeBatch(requests: readonly AuthorizationRequest[]): Promise<AuthorizationDecision[]> {
@@ -177,6 +187,14 @@ export class PostgresLedger implements Ledger {
 
   outboxBacklog(): Promise<number> {
     return this.guard("count events", () => outbox.outboxBacklog(this.ctx));
+  }
+
+  listEvents(page: { limit: number; cursor?: string | null }) {
+    return this.guard("read events", () => outbox.listEvents(this.ctx, page));
+  }
+
+  pruneEvents(input: { createdBeforeMs: number; nowMs: number; rowsMax: number }) {
+    return this.guard("prune events", () => outbox.pruneEvents(this.ctx, input));
   }
 
   expireHolds(nowMs: number): Promise<number> {

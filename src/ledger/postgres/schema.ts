@@ -18,6 +18,8 @@ import { TRANSACTION_COLUMNS } from "../batch/records.ts";
  * - Pending holds have an index by age, which expiry walks (sequences are not in time order across
  *   instances). Accounts and cards are updated in place on every batch: a lower fillfactor keeps those
  *   updates on the same page (HOT), so their indexes are not touched.
+ * - The outbox keeps delivered events until pruning deletes them past the retention (version 2); the
+ *   rows still to deliver (`queued`) have a partial index, the delivery queue that claims walk.
  */
 export interface Migration {
   readonly version: number;
@@ -186,6 +188,15 @@ CREATE TABLE outbox (
   next_attempt_at_ms bigint NOT NULL DEFAULT 0,
   last_error text
 );
+`,
+  },
+  {
+    version: 2,
+    description: "delivered events stay in the outbox (queued false) until pruned; a partial index is the delivery queue",
+    // Event sequences come from outbox_blocks, which never hands a value out twice: nothing to carry over.
+    sql: `
+ALTER TABLE outbox ADD COLUMN queued boolean NOT NULL DEFAULT true, ADD COLUMN delivered_at_ms bigint;
+CREATE INDEX outbox_queued ON outbox (seq) WHERE queued;
 `,
   },
 ];

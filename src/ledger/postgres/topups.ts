@@ -44,7 +44,7 @@ export async function topUp(
     if (currency !== account.currency) throw new LedgerError("currency_mismatch", `the account is in currency ${account.currency}`);
     if (account.ledger + input.amount > MINOR_AMOUNT_MAX) throw new LedgerError("invalid_amount", "the balance would exceed its maximum");
     const funding = state.systemAccount("funding", currency)!;
-    const writer = new PostgresWriter(state);
+    const writer = new PostgresWriter(state, { queueEvents: ctx.queueEvents });
     writer.begin(state, int(blocks[0]!.outbox));
     const nowMs = ctx.clock();
     const row = plainRow(writer.nextTransactionSeq(), "topup", account.seq, input.amount, currency, nowMs);

@@ -16,8 +16,8 @@ const TRANSACTION_INSERT =
   TRANSACTION_COLUMNS.map(([column], i) => `$${i + 1}::${TRANSACTION_COLUMN_TYPES[column]}[]`).join(", ") +
   ")";
 const OUTBOX_INSERT =
-  "INSERT INTO outbox (seq, type, account_seq, txn_seq, data, created_at_ms) " +
-  "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[])";
+  "INSERT INTO outbox (seq, type, account_seq, txn_seq, data, created_at_ms, queued) " +
+  "SELECT *, $7::boolean FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[])";
 const LINE_INSERT = "INSERT INTO journal_lines (txn_seq, account_seq, amount_minor) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])";
 const ACCOUNT_UPDATE =
   "UPDATE accounts AS a SET ledger_balance_minor = u.ledger, held_minor = u.held, history_head_seq = u.head " +
@@ -36,6 +36,8 @@ const EARLY_REVERSAL_UPSERT =
   "ON CONFLICT (original_key) DO UPDATE SET remaining_minor = LEAST(early_reversals.remaining_minor, excluded.remaining_minor)";
 
 export class PostgresWriter extends EffectWriter {
+  /** Events are written queued for webhook delivery, or only kept (no webhook configured). */
+  private readonly queueEvents: boolean;
   private txnBlockEnd = 0;
   private nextOutboxSeq = 0;
   private outboxBlockEnd = 0;
@@ -46,6 +48,11 @@ export class PostgresWriter extends EffectWriter {
   private lines: [number[], number[], number[]] = [[], [], []];
   private events: [number[], string[], number[], Array<number | null>, Array<string | null>, number[]] = [[], [], [], [], [], []];
   private readonly earlyReversals = new Map<string, EarlyReversal>();
+
+  constructor(state: LedgerState, options: { queueEvents: boolean }) {
+    super(state);
+    this.queueEvents = options.queueEvents;
+  }
 
   /**
    * Starts a transaction's changes (the writer is reused, one transaction at a time): `state.nextTxnSeq`
@@ -109,7 +116,7 @@ export class PostgresWriter extends EffectWriter {
   statements(sql: ReservedSQL): Array<PromiseLike<unknown>> {
     const statements: Array<PromiseLike<unknown>> = [];
     if (this.newRows.length > 0) statements.push(sql.unsafe(TRANSACTION_INSERT, this.transactionColumns()));
-    if (this.events[0].length > 0) statements.push(sql.unsafe(OUTBOX_INSERT, this.events));
+    if (this.events[0].length > 0) statements.push(sql.unsafe(OUTBOX_INSERT, [...this.events, this.queueEvents]));
     if (this.lines[0].length > 0) statements.push(sql.unsafe(LINE_INSERT, this.lines));
     const accounts = [...this.touched].filter((account) => account.kind === "cardholder");
     if (accounts.length > 0) {

@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import { cardFromRow, countUsage, LedgerState, type AccountKind, type CardRow } from "../batch/state.ts";
 import type { CardLimits } from "../ledger.ts";
 import { loadRecentKeys, RecentKeys } from "./key-index.ts";
+import { OUTBOX_USED_THROUGH_META } from "./outbox.ts";
 import { RECENT_RECORDS_MAX, RecentRecords } from "./recent-records.ts";
 
 /**
@@ -67,7 +68,8 @@ export function loadState(db: Database, defaults: CardLimits, nowMs: number, rec
   const maxOf = (table: string) => ((db.query(`SELECT MAX(seq) AS m FROM ${table}`).get() as { m: number | null }).m ?? 0) + 1;
   state.nextTxnSeq = maxOf("transactions");
   state.nextLineSeq = maxOf("journal_lines");
-  state.nextOutboxSeq = maxOf("outbox");
+  // Pruned events' sequences are gone from the table but were handed out: numbering continues above them.
+  state.nextOutboxSeq = Math.max(maxOf("outbox"), Number(metaValue(db, OUTBOX_USED_THROUGH_META) ?? 0) + 1);
   state.checkpointSeq = Number(metaValue(db, "checkpoint_seq") ?? 0);
   replaySinceCheckpoint(db, state);
   state.recentKeys = loadRecentKeys(db, nowMs);

@@ -19,6 +19,10 @@
  * - The transactions table has no CHECK constraints: on a row written per authorization they cost about
  *   a microsecond each. Its values come from typed code that asserts them (kind, status, hold state),
  *   and checkConsistency() verifies the holds.
+ * - The outbox keeps every event, delivered or not, until pruning deletes it past the retention (version
+ *   4): `queued` = 1 while a webhook delivery is due, and a partial index on those rows is the delivery
+ *   queue, so claiming never walks the delivered ones. Event sequences are never reused (meta remembers
+ *   the highest one pruned).
  * - Derived per-card and per-account values (daily usage, history head) are checkpointed, not written on
  *   every batch: at start-up the ledger reads the checkpoint and replays the transactions after it.
  */
@@ -243,6 +247,26 @@ CREATE VIEW transactions_now AS SELECT
   t.received_at_ms,
   t.created_at_ms
 FROM transactions t LEFT JOIN transaction_changes c ON c.seq = t.seq;
+`,
+  },
+  {
+    version: 4,
+    description: "delivered events stay in the outbox (queued = 0) until pruned; event sequences are never reused",
+    // Until now a delivered event's row was deleted and the next sequence came from the highest row left,
+    // so a drained outbox numbered its events from 1 again after a restart. Rows now leave only by pruning,
+    // which records the highest sequence it deleted in meta (outbox_used_through_seq); numbering continues
+    // above both. How many events an upgraded file numbered before is unknown: at most one per transaction
+    // row plus one per card change, which nothing counts — so it continues 2^32 past its largest
+    // transaction, more card changes than any file has had. Ids stay unique and in creation order.
+    sql: `
+ALTER TABLE outbox ADD COLUMN queued INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE outbox ADD COLUMN delivered_at_ms INTEGER;
+CREATE INDEX outbox_queued ON outbox (seq) WHERE queued = 1;
+
+INSERT INTO meta (name, value) SELECT 'outbox_used_through_seq', CAST(MAX(
+    COALESCE((SELECT MAX(seq) FROM outbox), 0),
+    CASE WHEN EXISTS (SELECT 1 FROM transactions) OR EXISTS (SELECT 1 FROM cards)
+      THEN COALESCE((SELECT MAX(seq) FROM transactions), 0) + 4294967296 ELSE 0 END) AS TEXT);
 `,
   },
 ];

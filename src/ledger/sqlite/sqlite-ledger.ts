@@ -68,6 +68,8 @@ export interface SqliteLedgerOptions {
   readonly recentRecordsMax?: number;
   /** WAL pages after which a commit checkpoints (WAL_AUTOCHECKPOINT_PAGES when absent). */
   readonly walAutocheckpointPages?: number;
+  /** Events are written queued for webhook delivery (true when absent); else only kept for listEvents. */
+  readonly queueEvents?: boolean;
 }
 
 /** Where the key index stands, and what its merges have cost since the ledger opened. */
@@ -106,7 +108,7 @@ export async function openSqliteLedger(options: SqliteLedgerOptions): Promise<Sq
     const ctx: SqliteContext = {
       db,
       state,
-      writer: new Writer(db, state),
+      writer: new Writer(db, state, { queueEvents: options.queueEvents ?? true }),
       vault,
       clock,
       currency: options.currency,
@@ -226,6 +228,16 @@ export class SqliteLedger implements Ledger {
   async outboxBacklog(): Promise<number> {
     this.assertUsable();
     return outbox.outboxBacklog(this.ctx);
+  }
+
+  async listEvents(page: { limit: number; cursor?: string | null }) {
+    this.assertUsable();
+    return outbox.listEvents(this.ctx, page);
+  }
+
+  /** One short transaction of its own: the caller paces the steps, so batches run between them. */
+  async pruneEvents(input: { createdBeforeMs: number; nowMs: number; rowsMax: number }) {
+    return this.write(() => outbox.pruneEvents(this.ctx, input));
   }
 
   async expireHolds(nowMs: number): Promise<number> {

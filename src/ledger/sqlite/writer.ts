@@ -26,11 +26,15 @@ export class Writer extends EffectWriter {
   private readonly postedAccounts = new Set<AccountState>();
   private readonly earlyReversals = new Map<string, EarlyReversal>();
 
-  constructor(db: Database, state: SqliteLedgerState) {
+  /** 1 when events are written queued for webhook delivery, 0 when only kept (no webhook configured). */
+  private readonly queued: 0 | 1;
+
+  constructor(db: Database, state: SqliteLedgerState, options: { queueEvents: boolean }) {
     super(state);
+    this.queued = options.queueEvents ? 1 : 0;
     this.transactionInsert = new BulkInsert(db, "transactions", TRANSACTION_COLUMNS.map(([column]) => column));
     this.lineInsert = new BulkInsert(db, "journal_lines", ["seq", "txn_seq", "account_seq", "amount_minor"]);
-    this.outboxInsert = new BulkInsert(db, "outbox", ["seq", "type", "account_seq", "txn_seq", "data", "created_at_ms"]);
+    this.outboxInsert = new BulkInsert(db, "outbox", ["seq", "type", "account_seq", "txn_seq", "data", "created_at_ms", "queued"]);
     // A changed transaction's new state is a row of its own (schema 3): the transaction's page stays as it is.
     this.recordChange = db.prepare(
       "INSERT INTO transaction_changes (status, reversed_amount_minor, hold_amount_minor, hold_state, hold_resolved_at_ms, seq) VALUES (?, ?, ?, ?, ?, ?) " +
@@ -55,7 +59,7 @@ export class Writer extends EffectWriter {
   }
 
   event(type: EventType, accountSeq: number, txnSeq: number | null, data: Record<string, unknown> | null, nowMs: number): void {
-    this.outboxInsert.push(this.state.nextOutboxSeq++, type, accountSeq, txnSeq, data === null ? null : JSON.stringify(data), nowMs);
+    this.outboxInsert.push(this.state.nextOutboxSeq++, type, accountSeq, txnSeq, data === null ? null : JSON.stringify(data), nowMs, this.queued);
   }
 
   protected queueRow(row: TransactionRow): void {
