@@ -1,9 +1,10 @@
 import { endToEndFromFlags, END_TO_END_FLAGS, END_TO_END_FLAGS_HELP } from "./end-to-end-flags.ts";
 import { EndToEndError, runEndToEnd, type EndToEndReport } from "../demo/end-to-end.ts";
 import { maskedStream } from "../ops/mask.ts";
+import { FAULT_KINDS, FaultListError, parseFaults, type FaultKind } from "../sim/faults.ts";
 import { SimError } from "../sim/run.ts";
 import { formatSummary, progressPrinter } from "../sim/report-text.ts";
-import { CommandError, parseFlags, type Command } from "./cli.ts";
+import { CommandError, parseFlags, UsageError, type Command } from "./cli.ts";
 
 export function formatProcessorSummary(report: EndToEndReport): string {
   const lines = report.processors.map((p, i) => {
@@ -11,6 +12,10 @@ export function formatProcessorSummary(report: EndToEndReport): string {
     const cpu = p.cpuSeconds === null ? "" : `, CPU ${p.cpuSeconds.toFixed(1)} s`;
     return `processor ${i + 1}: exit ${p.exitCode}${p.exitCode === 0 ? " (ordered shutdown complete)" : ""}${memory}${cpu}`;
   });
+  for (const r of report.restarts) {
+    const how = r.kind === "sigterm" ? `exit ${r.exitCode}${r.exitCode === 0 ? " (ordered shutdown complete)" : " (ordered shutdown FAILED)"}` : `killed${r.signalCode === null ? "" : ` (${r.signalCode})`}`;
+    lines.push(`${r.kind}: processor ${r.instance} ${how}, started again ${r.downMs} ms after the signal`);
+  }
   const c = report.consistency;
   if (c !== null) {
     lines.push(
@@ -23,7 +28,12 @@ export function formatProcessorSummary(report: EndToEndReport): string {
 }
 
 export function endToEndOk(report: EndToEndReport): boolean {
-  return report.sim.ok && report.processors.every((p) => p.exitCode === 0) && (report.consistency?.consistent ?? true);
+  return (
+    report.sim.ok &&
+    report.processors.every((p) => p.exitCode === 0) &&
+    report.restarts.every((r) => r.kind !== "sigterm" || r.exitCode === 0) &&
+    (report.consistency?.consistent ?? true)
+  );
 }
 
 export function explainFailure(error: unknown): never {
@@ -42,22 +52,36 @@ API, drives a mix of purchases, declines, reversals, duplicates, advices and bal
 with a live progress line, checks every answer and every balance, then the processor is stopped with
 SIGTERM and shuts down in order. Needs no setup and leaves nothing behind.
 
-${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", "64")}`,
+${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", "64")}
+  --faults LIST     inject faults, seeded (--seed replays them), comma-separated or all:
+                    ${FAULT_KINDS.join(", ")}
+                    (see the README's simulator section for what each does)`,
   async run(argv) {
-    const { values } = parseFlags(argv, END_TO_END_FLAGS);
+    const { values } = parseFlags(argv, { ...END_TO_END_FLAGS, faults: { type: "string" } });
     if (values.help) {
       console.log(this.usage);
       return 0;
     }
     const flags = endToEndFromFlags(values, { durationSeconds: 10, windowMax: 64 });
+    let faults: FaultKind[] | undefined;
+    if (values.faults !== undefined) {
+      try {
+        faults = parseFaults(values.faults, FAULT_KINDS);
+      } catch (error) {
+        if (error instanceof FaultListError) throw new UsageError(`--faults: ${error.message}`);
+        throw error;
+      }
+    }
     const stdout = maskedStream(process.stdout);
     const say = (line: string) => stdout.write(line + "\n");
     const progress = progressPrinter(stdout);
     say(`sekisho demo: ${flags.users} cards, ${flags.links} link(s), profile ${flags.profile}, ${flags.durationSeconds} s of load`);
+    if (faults !== undefined) say(`faults: ${faults.join(", ")}`);
     let report: EndToEndReport;
     try {
       report = await runEndToEnd({
         ...flags,
+        ...(faults !== undefined ? { faults } : {}),
         onProgress: (p) => progress.update(p),
         onPhase: (phase) => {
           progress.done();

@@ -3,7 +3,9 @@ import { CardsFileError, parseCardsFile } from "../sim/cards-file.ts";
 import { ApiClient } from "../sim/api-client.ts";
 import { crossCheckThroughApi } from "../sim/api-seed.ts";
 import { maskedStream, maskText, maskValue } from "../ops/mask.ts";
+import { FaultListError, LINK_FAULT_KINDS, parseFaults } from "../sim/faults.ts";
 import { parseMix, SCENARIOS } from "../sim/mix.ts";
+import { historyThroughApi } from "../sim/reconcile.ts";
 import { renderHtmlReport } from "../sim/report-html.ts";
 import { formatSummary, progressPrinter } from "../sim/report-text.ts";
 import { SimError, startSimulation, type SimOptions } from "../sim/run.ts";
@@ -19,7 +21,8 @@ export const simCommand: Command = {
 Plays the card network: listens for the processor's links, answers their sign-on, echo and sign-off,
 drives a seeded mix of traffic over every signed-on link, checks every answer (MTI, echoed fields, DE 39 as
 predicted by its own model of every account, DE 38 on approvals, the link, the stand-in timeout) and at the
-end compares every balance with the processor's ledger. Exit 0 when nothing failed, 1 otherwise.
+end compares every balance with the processor's ledger and reconciles every answer with the ledger's
+history (lost approvals, mismatched answers, undelivered decisions). Exit 0 when nothing failed, 1 otherwise.
 
 Links
   --listen HOST:PORT       where the processor dials in (default 127.0.0.1:8583; port 0: any free port)
@@ -44,6 +47,11 @@ Load
                            scenarios: ${SCENARIOS.join(", ")}
   --standin-ms MS          an answer later than this counts as stand-in (default 2000)
 
+Faults (seeded: --seed replays them)
+  --faults LIST            inject faults, comma-separated, or all: ${LINK_FAULT_KINDS.join(", ")}
+                           (sigkill and sigterm need the processor's owner: sekisho demo)
+  --fault-spacing-ms MS    one fault about every MS of driving (default 2000; at least one of each kind)
+
 Output
   --json                   one JSON report on stdout (progress stays on stderr)
   --report FILE.html       a self-contained page with latency over time and a latency histogram`,
@@ -63,6 +71,8 @@ Output
       seed: { type: "string" },
       mix: { type: "string" },
       "standin-ms": { type: "string" },
+      faults: { type: "string" },
+      "fault-spacing-ms": { type: "string" },
       json: { type: "boolean" },
       report: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -138,7 +148,17 @@ async function optionsFromFlags(values: Flags): Promise<SimOptions> {
     seed: text("seed") === undefined ? undefined : integer("seed", text("seed"), 0, 0, 0xffffffff),
     standinMs: integer("standin-ms", text("standin-ms"), 2000, 1, 600_000),
     users: integer("users", text("users"), 1000, 8, 1_000_000),
+    faultSpacingMs: integer("fault-spacing-ms", text("fault-spacing-ms"), 2000, 10, 3_600_000),
   };
+  let faults: SimOptions["faults"];
+  if (text("faults") !== undefined) {
+    try {
+      faults = parseFaults(text("faults")!, LINK_FAULT_KINDS);
+    } catch (error) {
+      if (error instanceof FaultListError) throw new UsageError(`--faults: ${error.message}`);
+      throw error;
+    }
+  }
   let mix: SimOptions["mix"];
   if (text("mix") !== undefined) {
     try {
@@ -156,6 +176,7 @@ async function optionsFromFlags(values: Flags): Promise<SimOptions> {
   }
   let cards: SimOptions["cards"];
   let ledgerCheck: SimOptions["ledgerCheck"];
+  let historyReader: SimOptions["historyReader"];
   if (cardsFile !== undefined) {
     const file = Bun.file(cardsFile);
     if (!(await file.exists())) throw new CommandError(`--cards: no file ${cardsFile}`);
@@ -165,7 +186,10 @@ async function optionsFromFlags(values: Flags): Promise<SimOptions> {
       if (error instanceof CardsFileError) throw new CommandError(`--cards ${cardsFile}: ${error.message}`);
       throw error;
     }
-    if (client !== null) ledgerCheck = (accounts) => crossCheckThroughApi(client, accounts);
+    if (client !== null) {
+      ledgerCheck = (accounts) => crossCheckThroughApi(client, accounts);
+      historyReader = historyThroughApi(client);
+    }
   } else {
     cards = { api: { baseUrl: api!, token: process.env.SEKISHO_API_TOKEN! }, users: numbers.users };
   }
@@ -184,6 +208,9 @@ async function optionsFromFlags(values: Flags): Promise<SimOptions> {
     mix,
     cards,
     ledgerCheck,
+    historyReader,
+    faults,
+    faultSpacingMs: numbers.faultSpacingMs,
   };
 }
 

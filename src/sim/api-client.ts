@@ -1,7 +1,8 @@
 /**
  * The few calls of the Processor API the simulator makes: create users, cards and top-ups before a run,
- * change a card's status, and read balances afterwards. JSON over HTTP with a bearer token; snake_case on
- * the wire; an error body `{ error: { code, message } }` becomes an ApiError naming the call, never the PAN.
+ * change a card's status, and read balances and each user's history afterwards. JSON over HTTP with a
+ * bearer token; snake_case on the wire; an error body `{ error: { code, message } }` becomes an ApiError
+ * naming the call, never the PAN.
  */
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -55,6 +56,22 @@ export interface ApiTopUp {
   currency: string;
 }
 
+/** One entry of a user's history, as much of it as the simulator reads. */
+export interface ApiTransaction {
+  id: string;
+  type: string;
+  status: string;
+  amount: number;
+  response_code: string | null;
+  approval_code: string | null;
+  created_at: string;
+}
+
+export interface ApiTransactionPage {
+  data: ApiTransaction[];
+  next_cursor: string | null;
+}
+
 export interface ApiClientOptions {
   /** e.g. http://127.0.0.1:8080 */
   baseUrl: string;
@@ -94,6 +111,11 @@ export class ApiClient {
     return this.call("POST", `/v1/users/${encodeURIComponent(userId)}/topups`, { amount }, 201, {
       "Idempotency-Key": idempotencyKey,
     });
+  }
+
+  listTransactions(userId: string, page: { limit: number; cursor: string | null }): Promise<ApiTransactionPage> {
+    const query = `?limit=${page.limit}${page.cursor === null ? "" : `&cursor=${encodeURIComponent(page.cursor)}`}`;
+    return this.call("GET", `/v1/users/${encodeURIComponent(userId)}/transactions${query}`, undefined, 200);
   }
 
   private async call<T>(method: string, path: string, body: unknown, expectStatus: number, headers = {}): Promise<T> {

@@ -26,6 +26,8 @@ export const CHECK_KINDS = [
   "balance", //            a balance inquiry's DE 54 missing or not the model's available balance
   "echo_answer", //        the network's own 0800/301 answered with another MTI, missing fields or DE 39 ≠ 00
   "echo_unanswered", //    … or not answered at all
+  "duplicate_answer", //   a retransmitted request (same bytes) answered otherwise than the first time, or not at all
+  "framing_kept", //       a link whose framing the network broke still open after the grace period
 ] as const;
 
 export type CheckKind = (typeof CHECK_KINDS)[number];
@@ -82,7 +84,8 @@ export class AnswerChecker {
   check(lane: Lane, answer: MessageView, linkId: number, latencyMs: number): number {
     const before = this.failures.total;
     if (linkId !== lane.linkId) this.fail("wrong_link", lane, linkId, `sent on link ${lane.linkId}`);
-    if (latencyMs > this.standinMs) {
+    // A request the network itself delayed or timed out (a paused link) cannot blame the processor for lateness.
+    if (latencyMs > this.standinMs && !lane.faulted) {
       this.fail("late", lane, linkId, `answered after ${Math.round(latencyMs)} ms (stand-in at ${this.standinMs} ms)`);
     }
     if (answer.mti !== lane.expectMti) {

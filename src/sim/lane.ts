@@ -28,6 +28,11 @@ export const EFFECT_HOLD_ADVICE = 2; // 0120 accepted: held, even into a negativ
 export const EFFECT_DEBIT = 3; //       0200 approved: debited
 export const EFFECT_RELEASE = 4; //     reversal accepted: part or all of a hold released
 
+// A reversal the network forces on a lane's next request (the `late_reversal` fault).
+export const FORCED_NONE = 0;
+export const FORCED_OLDEST = 1; // the oldest approval the lane still holds, sent well after it
+export const FORCED_RECORD = 2; // the request the network timed out (approved or not)
+
 // What the lane remembers of an answered request, for later duplicates, repeats and reversals.
 export const RECORD_NONE = 0;
 export const RECORD_AUTHORIZATION = 1;
@@ -118,6 +123,19 @@ export class Lane {
   /** Connection id the request went out on. */
   linkId = -1;
   standinCounted = false;
+  /** The answer may be late or lost through a fault the network injected (a paused link, a network time-out). */
+  faulted = false;
+  /** Retransmissions of the request in flight (the `duplicate` fault) whose answers are still awaited. */
+  duplicatesPending = 0;
+  /** Answers to the request in flight so far, and the first one's DE 39 and DE 38. */
+  answersSeen = 0;
+  firstCode = "";
+  firstApprovalCode: string | null = null;
+  /** The network timed the request in flight out: once answered, the lane's next request reverses it. */
+  reverseAfterAnswer = false;
+  /** The next request is a reversal (the `late_reversal` fault): of the oldest approval, or of `forcedRecord`. */
+  forcedReversal = FORCED_NONE;
+  forcedRecord: TxRecord | null = null;
 
   // The answer it must get.
   expectMti = 0;
@@ -182,6 +200,21 @@ export class Lane {
       if (record !== undefined && record.kind !== RECORD_NONE && accept(record)) return record;
     }
     return null;
+  }
+
+  /** The oldest record matching `accept` (the ring read from its next slot to overwrite); null if none. */
+  oldestRecord(accept: (record: TxRecord) => boolean): TxRecord | null {
+    for (let i = 0; i < RECORDS_PER_LANE; i++) {
+      const record = this.records[(this.recordNext + i) % RECORDS_PER_LANE];
+      if (record !== undefined && record.kind !== RECORD_NONE && accept(record)) return record;
+    }
+    return null;
+  }
+
+  /** The record written last (by the lane's latest answered request worth remembering). */
+  lastRecord(): TxRecord | null {
+    const record = this.records[(this.recordNext + RECORDS_PER_LANE - 1) % RECORDS_PER_LANE];
+    return record !== undefined && record.kind !== RECORD_NONE ? record : null;
   }
 
   /** Folds a request's identity (not its clock- or counter-derived fields) into the replay digest. */

@@ -34,6 +34,17 @@ export class LinkConnection {
   echoDe7 = "";
   lastEchoAtMs = 0;
   bytesWritten = 0;
+  /**
+   * A fault touched this link (the network closed, paused or broke it, or the processor behind it was
+   * stopped): requests lost with it are the network's doing, not unanswered by the processor.
+   */
+  faulted = false;
+  /** Not read by the network until `pauseEndsAtMs` (the `pause` fault). */
+  paused = false;
+  pauseEndsAtMs = 0;
+  /** Its framing broken by the network: nothing more is sent or read; the processor must close it by `stallDeadlineMs`. */
+  stalled = false;
+  stallDeadlineMs = 0;
   /** The frame handler, bound once per connection (not per chunk). */
   onFrame: ((frame: Uint8Array) => void) | null = null;
 
@@ -67,6 +78,12 @@ export class LinkConnection {
     const at = writeFramePrefix(out, this.outEnd, this.framing, length);
     for (let i = 0; i < length; i++) out[at + i] = frame[i]!; // cheaper than a view for `set` at ~200 bytes
     this.outEnd = at + length;
+  }
+
+  /** Appends raw bytes (no prefix: a fault's broken frame); the caller checked `hasRoom`. */
+  appendRaw(bytes: Uint8Array): void {
+    this.out.set(bytes, this.outEnd);
+    this.outEnd += bytes.length;
   }
 
   /**

@@ -75,7 +75,7 @@ export class NetworkManagement {
   sendEchoes(nowMs: number, connections: Iterable<LinkConnection>, intervalMs: number): void {
     if (intervalMs <= 0) return;
     for (const conn of connections) {
-      if (!conn.signedOn || conn.closed || conn.echoStan >= 0) continue;
+      if (!conn.signedOn || conn.closed || conn.paused || conn.echoStan >= 0) continue;
       const last = Math.max(conn.lastEchoAtMs, this.echoStartMs);
       if (nowMs - last < intervalMs || !conn.hasRoom(CONTROL_FRAME_BYTES_MAX)) continue;
       const stan = this.stans.allocate(linkOwner(conn.id));
@@ -105,7 +105,7 @@ export class NetworkManagement {
     }
     const latencyMs = performance.now() - owner.echoSentAtMs;
     if (owner !== conn) this.fail("wrong_link", conn, `echo sent on link ${owner.id}`);
-    if (latencyMs > this.standinMs) this.fail("late", conn, `echo answered after ${Math.round(latencyMs)} ms`);
+    if (latencyMs > this.standinMs && !owner.faulted) this.fail("late", conn, `echo answered after ${Math.round(latencyMs)} ms`);
     if (!answer.has(7) || answer.string(7) !== owner.echoDe7 || !answer.has(70) || answer.string(70) !== ECHO) {
       this.fail("echo_answer", conn, "DE 7 or DE 70 not echoed");
     }

@@ -51,7 +51,10 @@ svg text{font:11px system-ui,sans-serif;fill:#444}
 <h1>${escapeHtml(title)}</h1>
 <p class="${report.ok ? "ok" : "failed"}">${report.ok ? "OK" : "FAILED"} — ${report.answered.toLocaleString("en-US")} answers,
 ${report.tps.toLocaleString("en-US")}/s, p99 ${report.latency_ms.p99} ms, ${report.check_failures} check failures,
-${report.unanswered} unanswered, ledger ${report.ledger_consistent === null ? "not checked" : report.ledger_consistent ? "consistent" : "INCONSISTENT"}</p>
+${report.unanswered} unanswered, ledger ${report.ledger_consistent === null ? "not checked" : report.ledger_consistent ? "consistent" : "INCONSISTENT"}${
+    report.lost === null ? "" : `, lost ${report.lost}, mismatched ${report.mismatched}, undelivered ${report.undelivered}`
+  }</p>
+${faultsSection(report)}
 <h2>Latency over time</h2>
 ${latencyChart}
 <h2>Throughput</h2>
@@ -62,6 +65,25 @@ ${histogramChart(report)}
 <pre>${escapeHtml(formatSummary(report))}</pre>
 </body></html>
 `;
+}
+
+/** The faults injected and the reconciliation with the ledger, as a small table (nothing without either). */
+function faultsSection(report: SimReport): string {
+  const faults = Object.entries(report.faults);
+  if (faults.length === 0 && report.reconciliation === null) return "";
+  const rows: Array<[string, string]> = faults.map(([kind, count]) => [`fault ${kind}`, String(count ?? 0)]);
+  if (report.faults_skipped > 0) rows.push(["faults not injected", String(report.faults_skipped)]);
+  if (report.unanswered_faults > 0) rows.push(["lost to faults (stood in)", String(report.unanswered_faults)]);
+  const r = report.reconciliation;
+  if (r !== null) {
+    rows.push(["lost (approved, not in the ledger)", String(r.lost)]);
+    rows.push(["mismatched (answer ≠ ledger)", String(r.mismatched)]);
+    rows.push(["undelivered (in the ledger, never answered)", String(r.undelivered)]);
+    rows.push(["unrecorded declines", String(r.unrecorded_declines)]);
+    if (r.error !== undefined) rows.push(["reconciliation error", r.error]);
+  }
+  const body = rows.map(([label, value]) => `<tr><td>${escapeHtml(label)}</td><td>${escapeHtml(value)}</td></tr>`).join("");
+  return `<h2>Faults and reconciliation</h2>\n<table>${body}</table>`;
 }
 
 function lineChart(options: { title: string; xLabel: string; yLabel: string; series: readonly Series[] }): string {

@@ -20,7 +20,7 @@ export function formatSummary(report: SimReport): string {
     ["load", report.rate_target === null ? "flat out" : `${n(report.rate_target)} requests/s target`],
     ["duration", `${report.duration_s.toFixed(2)} s driving, ${report.elapsed_s.toFixed(2)} s with the last answers`],
     ["sent / answered", `${n(report.sent)} / ${n(report.answered)}`],
-    ["unanswered", n(report.unanswered)],
+    ["unanswered", `${n(report.unanswered)}${report.unanswered_faults > 0 ? `  (and ${n(report.unanswered_faults)} lost to injected faults: stood in)` : ""}`],
     ["throughput", `${n(report.tps)} answers/s`],
     ["latency ms", `p50 ${ms(latency.p50)}  p90 ${ms(latency.p90)}  p99 ${ms(latency.p99)}  p99.9 ${ms(latency.p999)}  max ${ms(latency.max)}`],
     ["approved / declined", `${n(report.approved)} / ${n(report.declined)}   reversals ${n(report.reversals)}`],
@@ -29,7 +29,11 @@ export function formatSummary(report: SimReport): string {
     ["echoes", `${n(report.echoes.answered)} of ${n(report.echoes.sent)} answered`],
     ["connections", `${n(report.connections.accepted)} accepted, ${n(report.connections.refused)} refused`],
     ["ledger consistent", ledger],
+    ["reconciliation", reconciliationLine(report)],
   ];
+  if (Object.keys(report.faults).length > 0 || report.faults_skipped > 0) {
+    rows.push(["faults injected", `${joinCounts(report.faults) || "none"}${report.faults_skipped > 0 ? `  (${n(report.faults_skipped)} not injected: nothing to act on before driving ended)` : ""}`]);
+  }
   const width = Math.max(...rows.map(([label]) => label.length));
   const lines = ["Sekisho network simulator", ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)];
   lines.push("", "  response codes  " + joinCounts(report.by_response_code));
@@ -50,14 +54,30 @@ export function formatSummary(report: SimReport): string {
       lines.push(`    ${m.user_id ?? "-"} ${m.pan_masked} ${m.field}: expected ${m.expected}, processor has ${m.actual}`);
     }
   }
+  const discrepancies = report.reconciliation?.examples ?? [];
+  if (discrepancies.length > 0) {
+    lines.push("", "  reconciliation (first few of each)");
+    for (const d of discrepancies) lines.push(`    ${d.kind.padEnd(18)} ${d.user_id ?? "-"} ${d.pan_masked}: ${d.detail}`);
+  }
   lines.push("", report.ok ? "  RESULT  ok" : "  RESULT  FAILED");
   return lines.join("\n");
 }
 
-function joinCounts(counts: Record<string, number>): string {
+function reconciliationLine(report: SimReport): string {
+  const r = report.reconciliation;
+  if (r === null) return "not checked";
+  if (r.error !== undefined) return `NO — ${r.error}`;
+  const n = (value: number) => value.toLocaleString("en-US");
+  const verdict = r.lost === 0 && r.mismatched === 0 ? "yes" : "NO";
+  const skipped = r.accounts_skipped > 0 ? `, ${n(r.accounts_skipped)} skipped` : "";
+  const declines = r.unrecorded_declines > 0 ? `, unrecorded declines ${n(r.unrecorded_declines)}` : "";
+  return `${verdict}: lost ${n(r.lost)}, mismatched ${n(r.mismatched)}, undelivered ${n(r.undelivered)}${declines} (${n(r.accounts_checked)} accounts${skipped})`;
+}
+
+function joinCounts(counts: Partial<Record<string, number>>): string {
   return Object.entries(counts)
-    .filter(([, count]) => count > 0)
-    .map(([key, count]) => `${key} ${count.toLocaleString("en-US")}`)
+    .filter(([, count]) => (count ?? 0) > 0)
+    .map(([key, count]) => `${key} ${(count ?? 0).toLocaleString("en-US")}`)
     .join(" · ");
 }
 

@@ -1,7 +1,9 @@
 import type { LedgerCheckResult } from "./api-seed.ts";
 import type { CardBook } from "./card-book.ts";
 import type { CheckKind, FailureExample } from "./checker.ts";
+import type { FaultCounts } from "./faults.ts";
 import { usToMs } from "./histogram.ts";
+import type { ReconciliationResult } from "./reconcile.ts";
 import { sequenceDigest } from "./lane-plan.ts";
 import { SCENARIOS, type Scenario } from "./mix.ts";
 import type { Simulator } from "./simulator.ts";
@@ -12,7 +14,10 @@ import type { TimelinePoint } from "./stats.ts";
  * drawn from, and what `sekisho demo` / `sekisho bench` read. Snake_case, like the rest of Sekisho's JSON.
  */
 export interface SimReport {
-  /** True when nothing failed: no check failure, nothing unanswered, and the ledger agrees (or was not checked). */
+  /**
+   * True when nothing failed: no check failure, nothing unanswered but what a fault took down, the ledger's
+   * balances agree (or were not checked), and nothing is lost or mismatched (or the history was not read).
+   */
   ok: boolean;
   seed: number;
   profile: string;
@@ -28,6 +33,8 @@ export interface SimReport {
   sent: number;
   answered: number;
   unanswered: number;
+  /** Requests lost with a link or process a fault took down (the network stood in): not failures. */
+  unanswered_faults: number;
   approved: number;
   declined: number;
   reversals: number;
@@ -46,6 +53,17 @@ export interface SimReport {
   accounts: { total: number; driven: number; uncertain: number };
   ledger_consistent: boolean | null;
   ledger: (LedgerCheckResult & { error?: string }) | null;
+  /** Faults injected, by kind, and the ones that found nothing to act on. */
+  faults: FaultCounts;
+  faults_skipped: number;
+  /**
+   * What the network saw against what the ledger holds (null: the history was not read): approvals the
+   * ledger lacks, answers it holds otherwise, and decisions it committed that never reached the network.
+   */
+  lost: number | null;
+  mismatched: number | null;
+  undelivered: number | null;
+  reconciliation: ReconciliationResult | null;
   /** Digest of each lane's first requests: equal for equal seeds (given the same answers). */
   sequence_digest: string;
   timeline: TimelinePoint[];
@@ -57,6 +75,7 @@ export function buildReport(
   simulator: Simulator,
   book: CardBook,
   ledger: (LedgerCheckResult & { error?: string }) | null,
+  reconciliation: ReconciliationResult | null = null,
 ): SimReport {
   const config = simulator.config;
   const stats = simulator.stats;
@@ -67,8 +86,10 @@ export function buildReport(
   const byCode = stats.byCode();
   const ledgerConsistent = ledger === null ? null : ledger.consistent;
   const checkFailures = simulator.failures.total;
+  const reconciled =
+    reconciliation === null || (reconciliation.error === undefined && reconciliation.lost === 0 && reconciliation.mismatched === 0);
   return {
-    ok: checkFailures === 0 && stats.unanswered === 0 && ledgerConsistent !== false,
+    ok: checkFailures === 0 && stats.unanswered === 0 && ledgerConsistent !== false && reconciled,
     seed: config.seed,
     profile: config.profile.name,
     duration_s: round3(durationMs / 1000),
@@ -81,6 +102,7 @@ export function buildReport(
     sent: stats.sent,
     answered: stats.answered,
     unanswered: stats.unanswered,
+    unanswered_faults: simulator.unansweredByFaults,
     approved: stats.approved,
     declined: stats.declined,
     reversals: stats.reversals,
@@ -114,6 +136,12 @@ export function buildReport(
     },
     ledger_consistent: ledgerConsistent,
     ledger,
+    faults: { ...simulator.faults.counts },
+    faults_skipped: simulator.faults.skipped,
+    lost: reconciliation?.lost ?? null,
+    mismatched: reconciliation?.mismatched ?? null,
+    undelivered: reconciliation?.undelivered ?? null,
+    reconciliation,
     sequence_digest: sequenceDigest(simulator.lanes),
     timeline: stats.timeline,
     latency_histogram: latency.nonEmptyBuckets().map(([low, high, count]) => [usToMs(low), usToMs(high), count]),

@@ -3,6 +3,8 @@ import { ApiClient, type ApiClientOptions } from "./api-client.ts";
 import { crossCheckThroughApi, seedThroughApi, type LedgerCheckResult } from "./api-seed.ts";
 import { CardBook, type AccountSnapshot, type CardSeed } from "./card-book.ts";
 import { CARD_COUNT_MIN, planCards } from "./card-plan.ts";
+import { FAULT_KINDS, LINK_FAULT_KINDS, planFaults, type FaultEvent, type FaultKind, type ProcessFaultKind } from "./faults.ts";
+import { historyThroughApi, reconcile, type HistoryReader, type ReconciliationResult } from "./reconcile.ts";
 import { Mix, type MixWeights } from "./mix.ts";
 import { seedFromEnvironment, SeededRandom } from "./random.ts";
 import { buildReport, type SimReport } from "./report.ts";
@@ -46,6 +48,24 @@ export interface SimOptions {
   cards: readonly CardSeed[] | { api: ApiClientOptions; users: number };
   /** With given cards: how to read the processor's balances back. Without it, `ledger_consistent` is null. */
   ledgerCheck?: (accounts: readonly AccountSnapshot[]) => Promise<LedgerCheckResult>;
+  /**
+   * With given cards: how to read each account's history for the reconciliation (with API cards, through
+   * the API). Without it, the report's reconciliation is null.
+   */
+  historyReader?: HistoryReader;
+  /** Faults to inject (default none); the seed fixes when and where. Process faults need `onProcessFault`. */
+  faults?: readonly FaultKind[];
+  /** One fault about every this many ms of driving (default 2000), at least one of each kind. */
+  faultSpacingMs?: number;
+  /** How long `pause` leaves a link unread (default 1500 ms). */
+  pauseMs?: number;
+  /**
+   * How long the processor has to drop a link whose framing a fault broke (default 8000 ms: above the
+   * processor's default frame-assembly bound of 5 s, with room for a busy machine).
+   */
+  frameFaultGraceMs?: number;
+  /** Stops and restarts the processor for `sigkill` / `sigterm` (what `sekisho demo` does). */
+  onProcessFault?: (kind: ProcessFaultKind) => void;
   onProgress?: (progress: SimProgress) => void;
 }
 
@@ -88,7 +108,7 @@ export function startSimulation(options: SimOptions): SimHandle {
   let stopped = false;
   const report = (async () => {
     const config = resolveConfig(options);
-    simulator = new Simulator({ ...config, onProgress: options.onProgress });
+    simulator = new Simulator({ ...config, onProgress: options.onProgress, onProcessFault: options.onProcessFault });
     let listener: SimListener;
     try {
       listener = listen(simulator, { hostname: config.hostname, port: config.port });
@@ -118,7 +138,8 @@ export function startSimulation(options: SimOptions): SimHandle {
       await simulator.finished;
       listener.close();
       const ledger = await checkLedger(options, book);
-      return buildReport(simulator, book, ledger);
+      const reconciliation = await reconcileLedger(options, simulator, book);
+      return buildReport(simulator, book, ledger, reconciliation);
     } finally {
       settled = true;
       listener.close();
@@ -152,6 +173,9 @@ interface ResolvedConfig {
   digestRequestsMax: number;
   waitLinksMs: number;
   mix: Mix;
+  faults: FaultEvent[];
+  pauseMs: number;
+  frameFaultGraceMs: number;
 }
 
 function resolveConfig(options: SimOptions): ResolvedConfig {
@@ -171,22 +195,35 @@ function resolveConfig(options: SimOptions): ResolvedConfig {
   } catch (error) {
     invalid((error as Error).message);
   }
+  const faultKinds = options.faults ?? [];
+  for (const kind of faultKinds) {
+    if (!(FAULT_KINDS as readonly string[]).includes(kind)) invalid(`faults: unknown kind "${kind}"`);
+    if (!(LINK_FAULT_KINDS as readonly string[]).includes(kind) && options.onProcessFault === undefined) {
+      invalid(`faults: ${kind} needs onProcessFault (a processor the caller owns)`);
+    }
+  }
+  const seed = (options.seed ?? seedFromEnvironment()) >>> 0;
+  const durationMs = Math.round(durationSeconds * 1000);
+  const faultSpacingMs = integerIn("faultSpacingMs", options.faultSpacingMs ?? 2000, 10, 3_600_000);
   return {
     hostname: options.hostname ?? "127.0.0.1",
     port: integerIn("port", options.port ?? 8583, 0, 65535),
     profile: loadProfile(profileName),
-    seed: (options.seed ?? seedFromEnvironment()) >>> 0,
+    seed,
     links,
     connectionsMax,
     windowMax,
     ratePerSecond: rate,
-    durationMs: Math.round(durationSeconds * 1000),
+    durationMs,
     standinMs,
     drainMs: integerIn("drainMs", options.drainMs ?? standinMs + 1000, 0, 3_600_000),
     echoIntervalMs: integerIn("echoIntervalMs", options.echoIntervalMs ?? 1000, 0, 3_600_000),
     digestRequestsMax: integerIn("digestRequestsMax", options.digestRequestsMax ?? 32, 0, 1_000_000),
     waitLinksMs: integerIn("waitLinksMs", options.waitLinksMs ?? 30_000, 0, 3_600_000),
     mix,
+    faults: planFaults({ kinds: [...new Set(faultKinds)], seed, durationMs, spacingMs: faultSpacingMs }),
+    pauseMs: integerIn("pauseMs", options.pauseMs ?? 1500, 1, 600_000),
+    frameFaultGraceMs: integerIn("frameFaultGraceMs", options.frameFaultGraceMs ?? 8000, 1, 600_000),
   };
 }
 
@@ -238,4 +275,13 @@ async function checkLedger(options: SimOptions, book: CardBook): Promise<(Ledger
     const skipped = accounts.length;
     return { consistent: false, accounts_checked: 0, accounts_skipped: skipped, mismatch_count: 0, mismatches: [], error: (error as Error).message };
   }
+}
+
+/** What the network saw against each account's history; null when there is no way to read the history. */
+async function reconcileLedger(options: SimOptions, simulator: Simulator, book: CardBook): Promise<ReconciliationResult | null> {
+  const read = Array.isArray(options.cards)
+    ? options.historyReader
+    : historyThroughApi(new ApiClient((options.cards as { api: ApiClientOptions }).api));
+  if (read === undefined) return null;
+  return reconcile({ book, log: simulator.networkLog, read, runStartedAtMs: simulator.driveStartWallMs });
 }

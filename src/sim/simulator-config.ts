@@ -1,4 +1,5 @@
 import type { CompiledProfile } from "../iso8583/spec.ts";
+import type { FaultEvent, ProcessFaultKind } from "./faults.ts";
 
 /** What a simulator run is set up with, resolved and checked (see SimOptions in run.ts for the defaults). */
 export interface SimulatorConfig {
@@ -16,6 +17,14 @@ export interface SimulatorConfig {
   readonly drainMs: number;
   readonly echoIntervalMs: number;
   readonly digestRequestsMax: number;
+  /** The faults to inject, in time order (empty: none). */
+  readonly faults: readonly FaultEvent[];
+  /** How long the `pause` fault leaves a link unread. */
+  readonly pauseMs: number;
+  /** How long the processor has to drop a link whose framing the network broke. */
+  readonly frameFaultGraceMs: number;
+  /** Hands a process fault to whoever owns the processor; without it, process faults are skipped. */
+  readonly onProcessFault?: (kind: ProcessFaultKind) => void;
   readonly onProgress?: (progress: SimProgress) => void;
 }
 

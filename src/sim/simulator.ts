@@ -5,11 +5,21 @@ import type { CardBook } from "./card-book.ts";
 import { AnswerChecker, FailureLog, type CheckKind } from "./checker.ts";
 import { WireClock } from "./clock.ts";
 import { applyAnswer } from "./answer-effects.ts";
-import { EFFECT_NONE, LANE_IDLE, LANE_IN_FLIGHT, LANE_PARKED, REQUEST_BYTES_MAX, type Lane } from "./lane.ts";
+import { FaultInjector } from "./fault-injector.ts";
+import {
+  EFFECT_NONE,
+  FORCED_RECORD,
+  LANE_IDLE,
+  LANE_IN_FLIGHT,
+  LANE_PARKED,
+  REQUEST_BYTES_MAX,
+  type Lane,
+} from "./lane.ts";
 import { ACQUIRER_BASE, buildLanes } from "./lane-plan.ts";
 import { LinkSlots } from "./link-slots.ts";
 import { LinkConnection, type LinkSocket } from "./link-connection.ts";
-import type { Mix } from "./mix.ts";
+import { SCENARIO, type Mix } from "./mix.ts";
+import { ledgerKindOf, NetworkLog } from "./network-log.ts";
 import { NetworkManagement } from "./network-management.ts";
 import { StanTable, laneOwner } from "./stan-table.ts";
 import type { SimProgress, SimulatorConfig } from "./simulator-config.ts";
@@ -47,6 +57,13 @@ export class Simulator {
   inFlight = 0;
   parked = 0;
   readonly finished: Promise<void>;
+  readonly faults: FaultInjector;
+  /** Requests lost with a link or a process the network's faults took down: not the processor's failure. */
+  unansweredByFaults = 0;
+  /** Every request that asked for a new decision, and its answer, for the reconciliation with the ledger. */
+  readonly networkLog = new NetworkLog();
+  /** Wall-clock time driving began (the ledger's entries of the run are not older). */
+  driveStartWallMs = 0;
 
   private readonly slots: LinkSlots;
   /**
@@ -85,6 +102,7 @@ export class Simulator {
       standinMs: config.standinMs,
     });
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.faults = new FaultInjector(this);
   }
 
   // ── links ────────────────────────────────────────────────────────────────────────────────────
@@ -128,12 +146,22 @@ export class Simulator {
     this.connections.delete(conn);
     if (conn.signedOn) this.signOff(conn, false);
     this.network.forgetEcho(conn);
-    for (const lane of this.lanes) if (lane.state === LANE_IN_FLIGHT && lane.linkId === conn.id) this.lose(lane);
+    for (const lane of this.lanes) if (lane.state === LANE_IN_FLIGHT && lane.linkId === conn.id) this.lose(lane, conn.faulted);
   }
 
   /** Signed-on links that drive a slot. */
   boundLinks(): number {
     return this.slots.boundCount();
+  }
+
+  boundConnections(): readonly LinkConnection[] {
+    return this.slots.bound();
+  }
+
+  /** Takes a link out of the traffic (a fault broke it): its slot goes to a standby, its echo is forgotten. */
+  detachLink(conn: LinkConnection): void {
+    if (conn.signedOn) this.signOff(conn, false);
+    this.network.forgetEcho(conn);
   }
 
   private frame(conn: LinkConnection, frame: Uint8Array): void {
@@ -146,6 +174,8 @@ export class Simulator {
     }
     if (view.rejected) return this.linkFailure("decode", conn, "BASE I reject header");
     const mti = view.mti;
+    // A link whose framing the network broke says nothing more to the processor; answers on it still count.
+    if (conn.stalled && (mti === 800 || mti === 810)) return;
     if (mti === 800) {
       const action = this.network.answer(conn, view);
       if (action === "sign_on") this.signOn(conn);
@@ -194,6 +224,7 @@ export class Simulator {
     this.phase = "driving";
     this.driveStartMs = now;
     this.driveEndMs = now + this.config.durationMs;
+    this.driveStartWallMs = Date.now();
     this.lastTickMs = now;
     this.nextSweepMs = now + SWEEP_MS;
     this.nextProgressMs = now + PROGRESS_MS;
@@ -233,6 +264,10 @@ export class Simulator {
       lane.linkId = conn.id;
       lane.sentAtMs = now;
       lane.standinCounted = false;
+      lane.faulted = conn.paused;
+      lane.duplicatesPending = 0;
+      lane.answersSeen = 0;
+      lane.reverseAfterAnswer = false;
       lane.sentCount++;
       this.inFlight++;
       this.stats.sent++;
@@ -255,14 +290,59 @@ export class Simulator {
       }));
       return;
     }
-    const latencyMs = performance.now() - lane.sentAtMs;
-    this.checker.check(lane, view, conn.id, latencyMs);
     const code = view.has(39) ? view.string(39) : "";
     const approvalCode = view.has(38) ? view.string(38) : null;
+    if (lane.answersSeen > 0) return this.retransmissionAnswered(conn, lane, code, approvalCode);
+    const latencyMs = performance.now() - lane.sentAtMs;
+    this.checker.check(lane, view, conn.id, latencyMs);
     this.stats.recordAnswer(latencyMs * 1000, code, lane.requestMti);
     if (latencyMs > this.config.standinMs && !lane.standinCounted) this.stats.standin++;
+    this.logDecision(lane, true, code, approvalCode);
     applyAnswer(lane, code, approvalCode);
+    if (lane.reverseAfterAnswer) {
+      lane.reverseAfterAnswer = false;
+      lane.forcedReversal = FORCED_RECORD;
+      lane.forcedRecord = lane.lastRecord();
+    }
+    if (lane.duplicatesPending > 0) {
+      // The retransmission's answer is still to come; the lane keeps its STAN until it does.
+      lane.answersSeen = 1;
+      lane.firstCode = code;
+      lane.firstApprovalCode = approvalCode;
+      return;
+    }
     this.release(lane);
+  }
+
+  /** The answer to a retransmission: the first answer again, DE 39 and DE 38 alike. */
+  private retransmissionAnswered(conn: LinkConnection, lane: Lane, code: string, approvalCode: string | null): void {
+    lane.duplicatesPending--;
+    lane.answersSeen++;
+    if (code !== lane.firstCode || approvalCode !== lane.firstApprovalCode) {
+      const first = `${lane.firstCode}${lane.firstApprovalCode === null ? "" : " with DE 38"}`;
+      const again = `${code}${approvalCode === null ? "" : approvalCode === lane.firstApprovalCode ? " with the same DE 38" : " with another DE 38"}`;
+      this.failures.record("duplicate_answer", () => ({
+        link: conn.id,
+        scenario: null,
+        mti: null,
+        stan: String(lane.stan).padStart(6, "0"),
+        pan_masked: null,
+        detail: `first answered ${first}, the retransmission ${again}`,
+      }));
+    }
+    if (lane.duplicatesPending === 0) this.release(lane);
+  }
+
+  /** What the network saw of a request that asked for a new decision (not a replay), for the reconciliation. */
+  private logDecision(lane: Lane, delivered: boolean, code: string, approvalCode: string | null): void {
+    const card = lane.card;
+    if (card === null) return;
+    const scenario = lane.scenario;
+    if (scenario === SCENARIO.duplicate || scenario === SCENARIO.repeat || scenario === SCENARIO.reversal_repeat) return;
+    const kind = ledgerKindOf(lane.requestMti);
+    if (kind === null) return;
+    const amount = kind === "reversal" ? lane.amount - lane.replacementAmount : lane.amount;
+    this.networkLog.record(card, { kind, amount, delivered, code, approvalCode, stan: lane.stan });
   }
 
   /**
@@ -292,9 +372,29 @@ export class Simulator {
     this.slots.queue(lane.slot).push(lane.index);
   }
 
-  /** A request that can no longer be answered (its link closed): unanswered, and its account leaves the run. */
-  private lose(lane: Lane): void {
-    this.stats.unanswered++;
+  /**
+   * A request that can no longer be answered (its link closed): unanswered, and its account leaves the run.
+   * Lost with a link a fault took down, it is what the network's stand-in is for, not the processor's failure.
+   * A request answered once whose retransmission goes unanswered only frees its lane.
+   */
+  private lose(lane: Lane, byFault: boolean): void {
+    if (lane.answersSeen > 0) {
+      if (!byFault) {
+        this.failures.record("duplicate_answer", () => ({
+          link: lane.linkId,
+          scenario: null,
+          mti: null,
+          stan: String(lane.stan).padStart(6, "0"),
+          pan_masked: null,
+          detail: "the retransmission was never answered",
+        }));
+      }
+      this.release(lane);
+      return;
+    }
+    if (byFault || lane.faulted) this.unansweredByFaults++;
+    else this.stats.unanswered++;
+    this.logDecision(lane, false, "", null);
     if (lane.effect !== EFFECT_NONE && lane.card !== null) lane.card.uncertain = true;
     if (lane.effectRecord !== null) lane.effectRecord.reversed = true;
     this.release(lane);
@@ -313,6 +413,8 @@ export class Simulator {
       this.nextSweepMs = now + SWEEP_MS;
       this.sweepStandins(now);
     }
+    if (this.phase === "driving") this.faults.injectDue(now);
+    if (this.config.faults.length > 0) this.faults.watch(now);
     if (this.phase === "driving" && now >= this.driveEndMs) this.beginDrain(now);
     if (this.phase === "driving") this.network.sendEchoes(now, this.connections, this.config.echoIntervalMs);
     if (now >= this.nextTimelineMs) {
@@ -325,7 +427,8 @@ export class Simulator {
     }
     for (const conn of this.slots.bound()) this.pump(conn);
     for (const conn of this.connections) conn.flush();
-    if (this.phase === "draining" && ((this.inFlight === 0 && this.network.echoesOutstanding === 0) || now >= this.drainDeadlineMs)) {
+    const settled = this.inFlight === 0 && this.network.echoesOutstanding === 0 && !this.faults.stalledLinkOpen();
+    if (this.phase === "draining" && (settled || now >= this.drainDeadlineMs)) {
       this.finish(now);
     }
   }
@@ -349,8 +452,13 @@ export class Simulator {
 
   private beginDrain(now: number): void {
     this.phase = "draining";
+    this.faults.skipRemaining();
     this.driveEndMs = now;
     this.drainDeadlineMs = now + this.config.drainMs;
+    // A link broken by a fault near the end still gets its whole grace period to be dropped.
+    for (const conn of this.connections) {
+      if (conn.stalled) this.drainDeadlineMs = Math.max(this.drainDeadlineMs, conn.stallDeadlineMs + SWEEP_MS);
+    }
   }
 
   private progress(now: number): void {
@@ -379,7 +487,8 @@ export class Simulator {
   private finish(now: number): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    for (const lane of this.lanes) if (lane.state === LANE_IN_FLIGHT) this.lose(lane);
+    for (const lane of this.lanes) if (lane.state === LANE_IN_FLIGHT) this.lose(lane, false);
+    this.faults.watch(Number.POSITIVE_INFINITY);
     this.network.giveUpEchoes(this.connections);
     if (this.stats.interval.count > 0) this.closeInterval(now);
     this.drainedAtMs = now;

@@ -12,6 +12,8 @@ import {
   EFFECT_HOLD_ADVICE,
   EFFECT_NONE,
   EFFECT_RELEASE,
+  FORCED_NONE,
+  FORCED_OLDEST,
   RECORD_AUTHORIZATION,
   RECORD_NONE,
   RECORD_REVERSAL,
@@ -62,6 +64,7 @@ export class Traffic {
 
   /** Draws and encodes the lane's next request; false when the lane has no usable account left. */
   next(lane: Lane, clock: WireClock): boolean {
+    if (lane.forcedReversal !== FORCED_NONE && this.forced(lane, clock)) return this.seal(lane);
     const scenario = this.options.mix.pick(lane.random);
     resetExpectation(lane, clock);
     lane.scenario = scenario;
@@ -70,6 +73,30 @@ export class Traffic {
       lane.scenario = SCENARIO.purchase;
       if (!this.play(SCENARIO.purchase, lane, clock)) return false;
     }
+    return this.seal(lane);
+  }
+
+  /**
+   * The reversal a fault forces on the lane (see `Lane.forcedReversal`); false when there is nothing left to
+   * reverse (the lane then draws from the mix as usual).
+   */
+  private forced(lane: Lane, clock: WireClock): boolean {
+    const which = lane.forcedReversal;
+    const record = lane.forcedRecord;
+    lane.forcedReversal = FORCED_NONE;
+    lane.forcedRecord = null;
+    resetExpectation(lane, clock);
+    lane.scenario = SCENARIO.reversal;
+    if (which === FORCED_OLDEST) return this.reversal(lane, clock, 400, false, lane.oldestRecord(isReversibleApproval));
+    if (record === null || record.kind !== RECORD_AUTHORIZATION || record.reversed || record.card === null || record.card.uncertain) {
+      return false;
+    }
+    if (isReversibleApproval(record)) return this.reversal(lane, clock, 400, false, record);
+    return this.reversalOfDeclined(lane, clock, record);
+  }
+
+  /** States what the lane's freshly encoded request must get, and folds it into the replay digest. */
+  private seal(lane: Lane): boolean {
     lane.expectMti = responseMti(lane.requestMti);
     lane.view.decode(lane.frame.view());
     if (lane.digestCount < this.options.digestRequestsMax) {
@@ -217,8 +244,8 @@ export class Traffic {
   }
 
   /** 0400 / 0420 of an approval the lane got earlier: all of the hold, or all but DE 95's amount. */
-  private reversal(lane: Lane, clock: WireClock, mti: number, partial: boolean): boolean {
-    const original = lane.findRecord(isReversibleApproval);
+  private reversal(lane: Lane, clock: WireClock, mti: number, partial: boolean, chosen?: TxRecord | null): boolean {
+    const original = chosen === undefined ? lane.findRecord(isReversibleApproval) : chosen;
     if (original === null || (partial && original.amount < 2)) return false;
     const stan = this.options.stans.allocate(laneOwner(lane.index));
     const view = this.scratch.decode(original.frame.view());
@@ -235,6 +262,26 @@ export class Traffic {
     lane.effectRecord = original;
     lane.replacementAmount = replacement;
     lane.recordAs = RECORD_REVERSAL;
+    return true;
+  }
+
+  /**
+   * The network's 0400 for a request it timed out that the processor declined: nothing to release, so it
+   * is acknowledged (00, or 25 "no such original") and moves nothing.
+   */
+  private reversalOfDeclined(lane: Lane, clock: WireClock, original: TxRecord): boolean {
+    const stan = this.options.stans.allocate(laneOwner(lane.index));
+    const view = this.scratch.decode(original.frame.view());
+    const builder = this.begin(lane, clock, 400, stan);
+    for (const field of REVERSAL_FIELDS_FROM_ORIGINAL) builder.copy(view, field);
+    builder.set(90, originalDataElements(original.mti, original.stan, view.string(7), lane.acquirer));
+    this.finish(lane, 400, stan);
+    lane.card = original.card;
+    lane.amount = original.amount;
+    lane.expectCode = "00";
+    lane.expectCodeAlternative = "25";
+    lane.replacementAmount = original.amount; // nothing to give back: the ledger shows a reversal of 0
+    original.reversed = true;
     return true;
   }
 

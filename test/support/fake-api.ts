@@ -51,6 +51,10 @@ export function startFakeApi(processor: FakeProcessor, token: string): FakeApi {
       }
       const user = parts[1] === "users" ? users.get(parts[2] ?? "") : undefined;
       if (request.method === "GET" && parts.length === 3 && user) return json(200, userJson(user));
+      if (request.method === "GET" && parts[3] === "transactions" && user) {
+        // One page holds everything: the simulator's runs are short.
+        return json(200, { data: user.card === null ? [] : processor.history(user.card.pan), next_cursor: null });
+      }
       if (request.method === "POST" && parts[3] === "cards" && user) {
         const body15 = String(900_000_000_000_000 + ++next).slice(0, 15);
         const limits = (body.limits ?? {}) as Record<string, number>;

@@ -39,9 +39,32 @@ export interface FakeFaults {
   answerTwiceEvery?: number;
   /** Every Nth approved 0100 is answered 00 but holds nothing (the ledger drifts from the answers). */
   forgetHoldEvery?: number;
+  /** Every Nth approved 0100 is answered 00 (with DE 38) but the ledger keeps neither the hold nor the entry. */
+  forgetApprovalEvery?: number;
+  /** Every Nth decline is answered as decided but recorded in the history with DE 39 05 instead. */
+  misrecordDeclineEvery?: number;
 }
 
-export type FaultKind = "wrong_mti" | "drop_field" | "no_de38" | "wrong_link" | "late" | "forget_hold" | "answer_twice";
+export type FaultKind =
+  | "wrong_mti"
+  | "drop_field"
+  | "no_de38"
+  | "wrong_link"
+  | "late"
+  | "forget_hold"
+  | "answer_twice"
+  | "forget_approval"
+  | "misrecord_decline";
+
+/** One entry of a card's history, in the Processor API's shape (GET /v1/users/:id/transactions). */
+export interface FakeHistoryEntry {
+  type: string;
+  status: string;
+  amount: number;
+  response_code: string | null;
+  approval_code: string | null;
+  created_at: string;
+}
 
 /** A request as it arrived, without the fields that come from the clock or the STAN counter. */
 export interface SeenRequest {
@@ -78,7 +101,11 @@ export class FakeProcessor {
   readonly controlAnswers: string[] = [];
   readonly faultsInjected: Record<FaultKind, number> = {
     wrong_mti: 0, drop_field: 0, no_de38: 0, wrong_link: 0, late: 0, forget_hold: 0, answer_twice: 0,
+    forget_approval: 0, misrecord_decline: 0,
   };
+  /** Every decision taken for a card of the book, by PAN (replays add nothing). */
+  readonly histories = new Map<string, FakeHistoryEntry[]>();
+  private declinesForFault = 0;
   /** The first requests of each acquirer (DE 32), when capturing. */
   readonly seen = new Map<string, SeenRequest[]>();
   private readonly capturePerAcquirer: number;
@@ -235,10 +262,40 @@ export class FakeProcessor {
     if (stored !== undefined) return { ...stored, balance: null };
     const result = messageClass === 4 ? this.reverse(view) : this.authorize(view, key);
     this.store.set(key, { code: result.code, approval: result.approval });
+    this.recordHistory(view, result);
     return result;
   }
 
-  private authorize(view: MessageView, key: string): { code: string; approval: string | null; balance: string | null } {
+  /** The ledger's entry for a new decision, as the API would list it. */
+  private recordHistory(view: MessageView, result: { code: string; approval: string | null; released?: number; forgotten?: boolean }): void {
+    const pan = view.string(2);
+    if (!this.cards.has(pan) || result.forgotten) return;
+    const mti = view.mti;
+    const messageClass = Math.floor(mti / 100) % 10;
+    const type = messageClass === 4 ? "reversal" : messageClass === 2 ? "financial" : mti === 120 || mti === 121 ? "advice" : "authorization";
+    let code = result.code;
+    if (code !== "00" && this.faults.misrecordDeclineEvery && ++this.declinesForFault % this.faults.misrecordDeclineEvery === 0) {
+      code = "05"; // answered one way, recorded another: what the reconciliation must catch
+      this.faultsInjected.misrecord_decline++;
+    }
+    let list = this.histories.get(pan);
+    if (list === undefined) this.histories.set(pan, (list = []));
+    list.push({
+      type,
+      status: code === "00" ? "approved" : "declined",
+      amount: result.released ?? view.integer(4),
+      response_code: code,
+      approval_code: type === "advice" ? null : result.approval,
+      created_at: new Date().toISOString(),
+    });
+  }
+
+  /** A card's history, newest first. */
+  history(pan: string): FakeHistoryEntry[] {
+    return [...(this.histories.get(pan) ?? [])].reverse();
+  }
+
+  private authorize(view: MessageView, key: string): { code: string; approval: string | null; balance: string | null; forgotten?: boolean } {
     const card = this.cards.get(view.string(2));
     const amount = view.integer(4);
     const advice = view.mti === 120 || view.mti === 121;
@@ -273,23 +330,34 @@ export class FakeProcessor {
     } else if (this.faults.forgetHoldEvery && ++this.approvedAuthorizations % this.faults.forgetHoldEvery === 0) {
       card.available += amount; // approved, yet nothing held: the bug the ledger cross-check must catch
       this.faultsInjected.forget_hold++;
+    } else if (this.faults.forgetApprovalEvery && ++this.approvedAuthorizations % this.faults.forgetApprovalEvery === 0) {
+      card.available += amount; // approved on the wire, and the ledger keeps no trace of it: a lost approval
+      card.dayAmount -= amount;
+      card.dayCount -= 1;
+      this.faultsInjected.forget_approval++;
+      return { code: "00", approval: this.nextApproval(), balance: null, forgotten: true };
     } else {
       this.holds.set(key, { card, amount });
     }
     return { code: "00", approval: this.nextApproval(), balance: null };
   }
 
-  private reverse(view: MessageView): { code: string; approval: string | null; balance: string | null } {
+  private reverse(view: MessageView): { code: string; approval: string | null; balance: string | null; released: number } {
     const original = view.string(90);
     const originalClass = Number(original.slice(0, 4)) >= 200 && Number(original.slice(0, 4)) < 300 ? "02" : "01";
     const originalKey = `${originalClass}|${String(Number(original.slice(20, 31)))}|${original.slice(4, 10)}|${original.slice(10, 20)}`;
     const hold = this.holds.get(originalKey);
-    if (hold === undefined) return { code: view.mti === 400 ? "25" : "00", approval: null, balance: null };
+    if (hold === undefined) {
+      // Nothing held: an original it declined releases 0; one it never saw shows the amount asked for.
+      const released = this.store.has(originalKey) ? 0 : view.integer(4);
+      return { code: view.mti === 400 ? "25" : "00", approval: null, balance: null, released };
+    }
     const replacement = view.has(95) ? Number(view.string(95).slice(0, 12)) : 0;
-    hold.card.available += hold.amount - replacement;
+    const released = hold.amount - replacement;
+    hold.card.available += released;
     hold.amount = replacement;
     if (replacement === 0) this.holds.delete(originalKey);
-    return { code: "00", approval: null, balance: null };
+    return { code: "00", approval: null, balance: null, released };
   }
 
   private capture(view: MessageView): void {

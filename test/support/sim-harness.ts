@@ -35,6 +35,7 @@ export async function runAgainstFake(options: HarnessOptions = {}): Promise<{ re
     seed: 42,
     waitLinksMs: 5_000,
     ledgerCheck: fakeLedgerCheck(processor),
+    historyReader: async ({ pan }) => processor.history(pan),
     ...options.sim,
   });
   try {
