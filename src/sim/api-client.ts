@@ -15,6 +15,20 @@ export class ApiError extends Error {
   }
 }
 
+/** The API said the ledger is unavailable (503): worth asking again a little later. */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 503 || error.code === "unavailable");
+}
+
+/**
+ * A read (GET) answered 503 is asked again at most this many times, after a backoff that starts at the
+ * minimum and doubles up to the maximum: about 5 s in all, enough for a ledger whose connections were cut
+ * to reconnect, short enough that a ledger that stays down ends the run's reads soon.
+ */
+export const API_READ_RETRIES_MAX = 6;
+export const API_READ_BACKOFF_MS_MIN = 100;
+export const API_READ_BACKOFF_MS_MAX = 2_000;
+
 export interface ApiAccount {
   id: string;
   currency: string;
@@ -78,17 +92,32 @@ export interface ApiClientOptions {
   token: string;
   /** Per call; a call that takes longer fails with code "timeout". */
   timeoutMs?: number;
+  /** Retries of a read answered 503 (default API_READ_RETRIES_MAX), and the first backoff (default API_READ_BACKOFF_MS_MIN). */
+  readRetriesMax?: number;
+  readBackoffMsMin?: number;
 }
 
 export class ApiClient {
   private readonly baseUrl: string;
   private readonly token: string;
   private readonly timeoutMs: number;
+  private readonly readRetriesMax: number;
+  private readonly readBackoffMsMin: number;
+  /** Reads answered 503 and asked again. */
+  readRetries = 0;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.readRetriesMax = options.readRetriesMax ?? API_READ_RETRIES_MAX;
+    this.readBackoffMsMin = options.readBackoffMsMin ?? API_READ_BACKOFF_MS_MIN;
+    if (!(Number.isInteger(this.readRetriesMax) && this.readRetriesMax >= 0 && this.readRetriesMax <= API_READ_RETRIES_MAX)) {
+      throw new RangeError(`readRetriesMax must be an integer in [0, ${API_READ_RETRIES_MAX}]`);
+    }
+    if (!(this.readBackoffMsMin >= 0 && this.readBackoffMsMin <= API_READ_BACKOFF_MS_MAX)) {
+      throw new RangeError(`readBackoffMsMin must be in [0, ${API_READ_BACKOFF_MS_MAX}]`);
+    }
   }
 
   createUser(body: { external_id?: string; name?: string }): Promise<ApiUser> {
@@ -96,7 +125,7 @@ export class ApiClient {
   }
 
   getUser(userId: string): Promise<ApiUser> {
-    return this.call("GET", `/v1/users/${encodeURIComponent(userId)}`, undefined, 200);
+    return this.read(`/v1/users/${encodeURIComponent(userId)}`);
   }
 
   createCard(userId: string, body: { expiry?: string; limits?: ApiLimits }): Promise<ApiCard> {
@@ -115,7 +144,22 @@ export class ApiClient {
 
   listTransactions(userId: string, page: { limit: number; cursor: string | null }): Promise<ApiTransactionPage> {
     const query = `?limit=${page.limit}${page.cursor === null ? "" : `&cursor=${encodeURIComponent(page.cursor)}`}`;
-    return this.call("GET", `/v1/users/${encodeURIComponent(userId)}/transactions${query}`, undefined, 200);
+    return this.read(`/v1/users/${encodeURIComponent(userId)}/transactions${query}`);
+  }
+
+  /** A GET, asked again after a backoff while the API answers 503; the last error when it never stops. */
+  private async read<T>(path: string): Promise<T> {
+    let backoffMs = this.readBackoffMsMin;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.call<T>("GET", path, undefined, 200);
+      } catch (error) {
+        if (!isUnavailable(error) || attempt >= this.readRetriesMax) throw error;
+      }
+      this.readRetries++;
+      await Bun.sleep(backoffMs);
+      backoffMs = Math.min(backoffMs * 2, API_READ_BACKOFF_MS_MAX);
+    }
   }
 
   private async call<T>(method: string, path: string, body: unknown, expectStatus: number, headers = {}): Promise<T> {

@@ -1,5 +1,5 @@
 import { maskPan } from "../iso8583/sensitive.ts";
-import type { ApiClient, ApiLimits } from "./api-client.ts";
+import { isUnavailable, type ApiClient, type ApiLimits } from "./api-client.ts";
 import type { AccountSnapshot, CardLimits, CardSeed } from "./card-book.ts";
 import type { CardPlan } from "./card-plan.ts";
 
@@ -55,10 +55,13 @@ export interface LedgerMismatch {
 }
 
 export interface LedgerCheckResult {
-  readonly consistent: boolean;
+  /** No mismatch (true) or some (false); null: none found, but some accounts could not be read (not checked). */
+  readonly consistent: boolean | null;
   readonly accounts_checked: number;
   /** Accounts left out: an unanswered request left their balance unknown. */
   readonly accounts_skipped: number;
+  /** Accounts not checked: the API stayed unavailable (503) through every retry of reading them. */
+  readonly accounts_unavailable?: number;
   readonly mismatch_count: number;
   /** The first few mismatches. */
   readonly mismatches: LedgerMismatch[];
@@ -96,15 +99,25 @@ export async function crossCheckThroughApi(
   const mismatches: LedgerMismatch[] = [];
   const checkable = accounts.filter((account) => account.userId !== null && !account.uncertain);
   let mismatchCount = 0;
+  let unavailable = 0;
   await forEachBounded(checkable.length, concurrency, async (i) => {
     const account = checkable[i]!;
-    const user = await client.getUser(account.userId!);
+    let user;
+    try {
+      user = await client.getUser(account.userId!);
+    } catch (error) {
+      // The client retried the 503 already: the account is not checked, which says nothing of its balance.
+      if (!isUnavailable(error)) throw error;
+      unavailable++;
+      return;
+    }
     mismatchCount += compareBalances(account, user.account, mismatches);
   });
   return {
-    consistent: mismatchCount === 0,
-    accounts_checked: checkable.length,
+    consistent: mismatchCount > 0 ? false : unavailable > 0 ? null : true,
+    accounts_checked: checkable.length - unavailable,
     accounts_skipped: accounts.length - checkable.length,
+    accounts_unavailable: unavailable,
     mismatch_count: mismatchCount,
     mismatches,
   };

@@ -8,6 +8,12 @@ import type { SimCard } from "./card-book.ts";
  */
 export const MS_PER_DAY = 86_400_000;
 
+/**
+ * DE 39 91, issuer unavailable: not a decision. The processor stores nothing for the request (its batch
+ * failed, or it waited past its deadline), so a later request with the same key is decided afresh.
+ */
+export const ISSUER_UNAVAILABLE = "91";
+
 export function utcDayNumber(nowMs: number): number {
   return Math.floor(nowMs / MS_PER_DAY);
 }

@@ -92,6 +92,8 @@ export class TxRecord {
   /** What is still held for this approval (0 once reversed, the replacement after a partial reversal). */
   heldAmount = 0;
   reversed = false;
+  /** Its entry in the network log (-1: none), replaced when a 91 is followed by a decision for the key. */
+  logIndex = -1;
 }
 
 export class Lane {
@@ -155,6 +157,14 @@ export class Lane {
   replacementAmount = 0;
   recordAs = RECORD_NONE;
   dayNumber = 0;
+  /**
+   * The record of an earlier request with this key that was answered 91: nothing was decided for it, so the
+   * request in flight (its repeat or resend, or the network's retransmission after a 91) asks for a new
+   * decision, which settles the record. Null otherwise.
+   */
+  undecided: TxRecord | null = null;
+  /** The network-log entry of the request's key (-1: none yet): a decision after a 91 replaces it. */
+  logIndex = -1;
 
   // History for duplicates, repeats and reversals: a ring of records, allocated on first use.
   readonly records: Array<TxRecord | undefined> = new Array(RECORDS_PER_LANE).fill(undefined);
@@ -189,6 +199,7 @@ export class Lane {
     record.reversed = false;
     record.heldAmount = 0;
     record.approvalCode = null;
+    record.logIndex = -1;
     return record;
   }
 

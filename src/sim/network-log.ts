@@ -3,7 +3,8 @@ import type { SimCard } from "./card-book.ts";
 /**
  * What the network saw, per account, for the end-of-run reconciliation with the ledger: every request that
  * asked the processor for a new decision (not the replays of one it already took), with the answer that
- * came back — or none, when the link or the process died first. Bounded: past `entriesMax` the log stops
+ * came back — or none, when the link or the process died first. A 91 is no decision: a later answer for the
+ * same key (its repeat, resend or retransmission) replaces it. Bounded: past `entriesMax` the log stops
  * and the reconciliation says how many accounts it could not cover.
  */
 export const LEDGER_KINDS = ["authorization", "financial", "advice", "reversal"] as const;
@@ -33,15 +34,26 @@ export class NetworkLog {
     this.entriesMax = entriesMax;
   }
 
-  record(card: SimCard, entry: NetworkEntry): void {
+  /** Adds the card's entry; returns its position among the card's entries (-1: it did not fit). */
+  record(card: SimCard, entry: NetworkEntry): number {
     if (this.count >= this.entriesMax) {
       this.incomplete.add(card.index);
-      return;
+      return -1;
     }
     let list = this.byCard.get(card.index);
     if (list === undefined) this.byCard.set(card.index, (list = []));
     list.push(entry);
     this.count++;
+    return list.length - 1;
+  }
+
+  /** Replaces the card's entry at `position` (what `record` returned): a 91 followed by a decision for the key. */
+  replace(card: SimCard, position: number, entry: NetworkEntry): void {
+    const list = this.byCard.get(card.index);
+    if (list === undefined || position < 0 || position >= list.length) {
+      throw new RangeError(`no network-log entry ${position} for card ${card.index}`);
+    }
+    list[position] = entry;
   }
 
   entries(card: SimCard): readonly NetworkEntry[] {

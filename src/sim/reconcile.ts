@@ -1,7 +1,8 @@
 import { maskPan } from "../iso8583/sensitive.ts";
-import type { ApiClient } from "./api-client.ts";
+import { isUnavailable, type ApiClient } from "./api-client.ts";
 import { forEachBounded, API_CONCURRENCY_DEFAULT } from "./api-seed.ts";
 import type { CardBook, SimCard } from "./card-book.ts";
+import { ISSUER_UNAVAILABLE } from "./expectations.ts";
 import { LEDGER_KINDS, type LedgerKind, type NetworkEntry, type NetworkLog } from "./network-log.ts";
 
 /**
@@ -14,6 +15,10 @@ import { LEDGER_KINDS, type LedgerKind, type NetworkEntry, type NetworkLog } fro
  * - `undelivered`: a decision the ledger committed whose answer never reached the network (its link or
  *   process died first) — reported, not a failure by itself;
  * - `unrecorded_declines`: a decline the network received that the ledger has no entry for — reported.
+ *
+ * A 91 is no decision and the ledger keeps nothing for it (a later answer for its key replaced it in the
+ * log): one left in the log matches nothing, unless the ledger holds an entry of its kind and amount that
+ * nothing else accounts for — a decision committed for a request answered 91, which is `mismatched`.
  *
  * The Processor API's history (GET /v1/users/:id/transactions) does not carry the transaction key (DE 32,
  * DE 11, DE 7) nor DE 37, so entries are matched by content within the account: an approval by its DE 38
@@ -29,8 +34,19 @@ export interface LedgerEntry {
   readonly created_at: string;
 }
 
-/** Reads one account's history (every page), in any order; null when it cannot (no user id to ask for). */
+/**
+ * Reads one account's history (every page), in any order; null when it cannot (no user id to ask for).
+ * Throws HistoryUnavailableError when the ledger stayed unavailable: the account is then not checked.
+ */
 export type HistoryReader = (account: { userId: string | null; pan: string }) => Promise<readonly LedgerEntry[] | null>;
+
+export class HistoryUnavailableError extends Error {
+  override readonly name = "HistoryUnavailableError";
+  readonly code = "history_unavailable";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
 
 export type DiscrepancyKind = "lost" | "mismatched" | "undelivered" | "unrecorded_decline";
 
@@ -45,6 +61,8 @@ export interface ReconciliationResult {
   readonly accounts_checked: number;
   /** Accounts left out: their history cannot be read (no user id), or their network log did not fit in its bound. */
   readonly accounts_skipped: number;
+  /** Accounts not checked: the ledger stayed unavailable through every retry of reading their history. */
+  readonly accounts_unavailable: number;
   readonly lost: number;
   readonly mismatched: number;
   readonly undelivered: number;
@@ -78,27 +96,36 @@ export async function reconcile(options: {
 }): Promise<ReconciliationResult> {
   const cards = options.book.cards.filter((card) => !options.log.incomplete.has(card.index));
   let checked = 0;
+  let unavailable = 0;
   const tally: Tally = { lost: 0, mismatched: 0, undelivered: 0, unrecorded_declines: 0, examples: [] };
   const sinceMs = options.runStartedAtMs - CLOCK_SLACK_MS;
   try {
     await forEachBounded(cards.length, options.concurrency ?? API_CONCURRENCY_DEFAULT, async (i) => {
       const card = cards[i]!;
-      const rows = await options.read({ userId: card.userId, pan: card.pan });
+      let rows: readonly LedgerEntry[] | null;
+      try {
+        rows = await options.read({ userId: card.userId, pan: card.pan });
+      } catch (error) {
+        if (!(error instanceof HistoryUnavailableError)) throw error;
+        unavailable++;
+        return;
+      }
       if (rows === null) return;
       checked++;
       const own = rows.filter((row) => RECONCILED_KINDS.has(row.type) && Date.parse(row.created_at) >= sinceMs);
       reconcileAccount(card, options.log.entries(card), own, tally);
     });
   } catch (error) {
-    return { ...summary(tally, 0, options.book.cards.length), error: (error as Error).message };
+    return { ...summary(tally, 0, options.book.cards.length, 0), error: (error as Error).message };
   }
-  return summary(tally, checked, options.book.cards.length - checked);
+  return summary(tally, checked, options.book.cards.length - checked - unavailable, unavailable);
 }
 
-function summary(tally: Tally, checked: number, skipped: number): ReconciliationResult {
+function summary(tally: Tally, checked: number, skipped: number, unavailable: number): ReconciliationResult {
   return {
     accounts_checked: checked,
     accounts_skipped: skipped,
+    accounts_unavailable: unavailable,
     lost: tally.lost,
     mismatched: tally.mismatched,
     undelivered: tally.undelivered,
@@ -147,9 +174,10 @@ export function reconcileAccount(card: SimCard, entries: readonly NetworkEntry[]
       note("mismatched", `${what(entry)} approved; the ledger holds that approval as ${row.type} of ${row.amount}`);
     }
   }
-  // Everything else the network got an answer to: by kind, amount and DE 39.
+  // Everything else the network got a decision for: by kind, amount and DE 39.
   for (const entry of entries) {
-    if (!entry.delivered || (entry.approvalCode !== null && entry.code === "00" && approvalKind(entry.kind))) continue;
+    if (!entry.delivered || entry.code === ISSUER_UNAVAILABLE) continue;
+    if (entry.approvalCode !== null && entry.code === "00" && approvalKind(entry.kind)) continue;
     if (take((row) => row.type === entry.kind && row.amount === entry.amount && row.response_code === entry.code) !== null) continue;
     const other = take((row) => row.type === entry.kind && row.amount === entry.amount);
     if (other !== null) note("mismatched", `${what(entry)} answered ${entry.code}; the ledger holds ${other.response_code ?? "no code"}`);
@@ -161,6 +189,12 @@ export function reconcileAccount(card: SimCard, entries: readonly NetworkEntry[]
     if (entry.delivered) continue;
     const row = take((candidate) => candidate.type === entry.kind && candidate.amount === entry.amount);
     if (row !== null) note("undelivered", `${what(entry)}: the ledger holds ${row.response_code ?? "no code"}, the network never got it`);
+  }
+  // Answered 91 and never decided afterwards: the ledger must hold nothing for them.
+  for (const entry of entries) {
+    if (!entry.delivered || entry.code !== ISSUER_UNAVAILABLE) continue;
+    const row = take((candidate) => candidate.type === entry.kind && candidate.amount === entry.amount);
+    if (row !== null) note("mismatched", `${what(entry)} answered 91; the ledger holds ${row.response_code ?? "no code"}`);
   }
   for (let i = 0; i < rows.length; i++) {
     if (consumed[i] === 1) continue;
@@ -177,14 +211,23 @@ function approvalKind(kind: LedgerKind): boolean {
 const TRANSACTION_PAGE_LIMIT = 200;
 const TRANSACTION_PAGES_MAX = 10_000;
 
-/** The history reader over the Processor API: every page of GET /v1/users/:id/transactions. */
+/**
+ * The history reader over the Processor API: every page of GET /v1/users/:id/transactions (the client
+ * retries a 503 a bounded number of times; still unavailable, the account is not checked).
+ */
 export function historyThroughApi(client: ApiClient): HistoryReader {
   return async ({ userId }) => {
     if (userId === null) return null;
     const rows: LedgerEntry[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < TRANSACTION_PAGES_MAX; page++) {
-      const answer = await client.listTransactions(userId, { limit: TRANSACTION_PAGE_LIMIT, cursor });
+      let answer;
+      try {
+        answer = await client.listTransactions(userId, { limit: TRANSACTION_PAGE_LIMIT, cursor });
+      } catch (error) {
+        if (isUnavailable(error)) throw new HistoryUnavailableError((error as Error).message, { cause: error });
+        throw error;
+      }
       for (const row of answer.data) rows.push(row);
       cursor = answer.next_cursor;
       if (cursor === null) return rows;

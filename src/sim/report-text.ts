@@ -11,8 +11,10 @@ export function formatSummary(report: SimReport): string {
       ? "not checked"
       : report.ledger.error !== undefined
         ? `NO — ${report.ledger.error}`
-        : `${report.ledger.consistent ? "yes" : "NO"} (${n(report.ledger.accounts_checked)} accounts checked` +
+        : `${report.ledger.consistent === null ? "not checked" : report.ledger.consistent ? "yes" : "NO"}` +
+          ` (${n(report.ledger.accounts_checked)} accounts checked` +
           `${report.ledger.accounts_skipped > 0 ? `, ${n(report.ledger.accounts_skipped)} skipped` : ""}` +
+          `${(report.ledger.accounts_unavailable ?? 0) > 0 ? `, ${n(report.ledger.accounts_unavailable!)} not checked: the API stayed unavailable` : ""}` +
           `${report.ledger.mismatch_count > 0 ? `, ${n(report.ledger.mismatch_count)} mismatches` : ""})`;
   const rows: Array<[string, string]> = [
     ["profile", `${report.profile}, ${report.links} link(s) × window ${report.window} (${report.lanes} lanes)`],
@@ -69,7 +71,9 @@ function reconciliationLine(report: SimReport): string {
   if (r.error !== undefined) return `NO — ${r.error}`;
   const n = (value: number) => value.toLocaleString("en-US");
   const verdict = r.lost === 0 && r.mismatched === 0 ? "yes" : "NO";
-  const skipped = r.accounts_skipped > 0 ? `, ${n(r.accounts_skipped)} skipped` : "";
+  const skipped =
+    (r.accounts_skipped > 0 ? `, ${n(r.accounts_skipped)} skipped` : "") +
+    (r.accounts_unavailable > 0 ? `, ${n(r.accounts_unavailable)} not checked: the API stayed unavailable` : "");
   const declines = r.unrecorded_declines > 0 ? `, unrecorded declines ${n(r.unrecorded_declines)}` : "";
   return `${verdict}: lost ${n(r.lost)}, mismatched ${n(r.mismatched)}, undelivered ${n(r.undelivered)}${declines} (${n(r.accounts_checked)} accounts${skipped})`;
 }

@@ -1,10 +1,11 @@
 import { MessageBuilder } from "../iso8583/message-builder.ts";
 import { MessageView } from "../iso8583/message-view.ts";
-import { FramingError } from "../link/framing.ts";
+import { FramingError } from "../iso8583/framing.ts";
 import type { CardBook } from "./card-book.ts";
 import { AnswerChecker, FailureLog, type CheckKind } from "./checker.ts";
 import { WireClock } from "./clock.ts";
 import { applyAnswer } from "./answer-effects.ts";
+import { ISSUER_UNAVAILABLE } from "./expectations.ts";
 import { FaultInjector } from "./fault-injector.ts";
 import {
   EFFECT_NONE,
@@ -292,7 +293,7 @@ export class Simulator {
     }
     const code = view.has(39) ? view.string(39) : "";
     const approvalCode = view.has(38) ? view.string(38) : null;
-    if (lane.answersSeen > 0) return this.retransmissionAnswered(conn, lane, code, approvalCode);
+    if (lane.answersSeen > 0) return this.retransmissionAnswered(conn, lane, view, code, approvalCode);
     const latencyMs = performance.now() - lane.sentAtMs;
     this.checker.check(lane, view, conn.id, latencyMs);
     this.stats.recordAnswer(latencyMs * 1000, code, lane.requestMti);
@@ -314,11 +315,31 @@ export class Simulator {
     this.release(lane);
   }
 
-  /** The answer to a retransmission: the first answer again, DE 39 and DE 38 alike. */
-  private retransmissionAnswered(conn: LinkConnection, lane: Lane, code: string, approvalCode: string | null): void {
+  /**
+   * The answer to a retransmission: the first answer again, DE 39 and DE 38 alike — unless one of the two is
+   * 91. After a first 91 nothing was decided, so a decision now is the key's first: checked against the
+   * prediction, logged and applied like a first answer. A 91 after a decision is the processor being
+   * unavailable for the retransmission, not another decision.
+   */
+  private retransmissionAnswered(conn: LinkConnection, lane: Lane, view: MessageView, code: string, approvalCode: string | null): void {
     lane.duplicatesPending--;
     lane.answersSeen++;
-    if (code !== lane.firstCode || approvalCode !== lane.firstApprovalCode) {
+    if (lane.firstCode === ISSUER_UNAVAILABLE && code !== ISSUER_UNAVAILABLE) {
+      this.checker.check(lane, view, conn.id, performance.now() - lane.sentAtMs);
+      this.logDecision(lane, true, code, approvalCode);
+      applyAnswer(lane, code, approvalCode);
+      lane.firstCode = code;
+      lane.firstApprovalCode = approvalCode;
+    } else if (code === ISSUER_UNAVAILABLE && lane.firstCode !== ISSUER_UNAVAILABLE) {
+      this.failures.record("issuer_unavailable", () => ({
+        link: conn.id,
+        scenario: null,
+        mti: null,
+        stan: String(lane.stan).padStart(6, "0"),
+        pan_masked: null,
+        detail: `first answered ${lane.firstCode}, the retransmission 91`,
+      }));
+    } else if (code !== lane.firstCode || approvalCode !== lane.firstApprovalCode) {
       const first = `${lane.firstCode}${lane.firstApprovalCode === null ? "" : " with DE 38"}`;
       const again = `${code}${approvalCode === null ? "" : approvalCode === lane.firstApprovalCode ? " with the same DE 38" : " with another DE 38"}`;
       this.failures.record("duplicate_answer", () => ({
@@ -333,16 +354,23 @@ export class Simulator {
     if (lane.duplicatesPending === 0) this.release(lane);
   }
 
-  /** What the network saw of a request that asked for a new decision (not a replay), for the reconciliation. */
+  /**
+   * What the network saw of a request that asked for a new decision, for the reconciliation: a new request's
+   * answer is a new entry; the answer for a key answered 91 before (a repeat, resend or retransmission of
+   * it) replaces that entry, 91 being no decision. Replays of a decision add nothing.
+   */
   private logDecision(lane: Lane, delivered: boolean, code: string, approvalCode: string | null): void {
     const card = lane.card;
     if (card === null) return;
     const scenario = lane.scenario;
-    if (scenario === SCENARIO.duplicate || scenario === SCENARIO.repeat || scenario === SCENARIO.reversal_repeat) return;
+    const replay = scenario === SCENARIO.duplicate || scenario === SCENARIO.repeat || scenario === SCENARIO.reversal_repeat;
+    if (replay && lane.undecided === null) return;
     const kind = ledgerKindOf(lane.requestMti);
     if (kind === null) return;
     const amount = kind === "reversal" ? lane.amount - lane.replacementAmount : lane.amount;
-    this.networkLog.record(card, { kind, amount, delivered, code, approvalCode, stan: lane.stan });
+    const entry = { kind, amount, delivered, code, approvalCode, stan: lane.stan };
+    if (lane.logIndex >= 0) this.networkLog.replace(card, lane.logIndex, entry);
+    else if (!replay) lane.logIndex = this.networkLog.record(card, entry);
   }
 
   /**
@@ -378,6 +406,13 @@ export class Simulator {
    * A request answered once whose retransmission goes unanswered only frees its lane.
    */
   private lose(lane: Lane, byFault: boolean): void {
+    if (lane.answersSeen > 0 && lane.firstCode === ISSUER_UNAVAILABLE) {
+      // Answered 91, then a retransmission the processor may have decided: its effect is unknown.
+      this.logDecision(lane, false, "", null);
+      if (lane.effect !== EFFECT_NONE && lane.card !== null) lane.card.uncertain = true;
+      this.release(lane);
+      return;
+    }
     if (lane.answersSeen > 0) {
       if (!byFault) {
         this.failures.record("duplicate_answer", () => ({

@@ -5,7 +5,7 @@ import type { CompiledProfile } from "../iso8583/spec.ts";
 import type { CardBook, SimCard } from "./card-book.ts";
 import { syntheticPan } from "./card-plan.ts";
 import type { WireClock } from "./clock.ts";
-import { balanceAmountsField, expectedAuthorizationCode } from "./expectations.ts";
+import { balanceAmountsField, expectedAuthorizationCode, ISSUER_UNAVAILABLE } from "./expectations.ts";
 import {
   EFFECT_DEBIT,
   EFFECT_HOLD,
@@ -148,13 +148,13 @@ export class Traffic {
       case SCENARIO.reversal_advice:
         return this.reversal(lane, clock, 420, false);
       case SCENARIO.reversal_repeat:
-        return this.replay(lane, lane.findRecord(isAnsweredReversal), 1);
+        return this.replay(lane, clock, lane.findRecord(isAnsweredReversal), 1);
       case SCENARIO.reversal_unknown:
         return this.reversalOfUnknown(lane, clock);
       case SCENARIO.duplicate:
-        return this.replay(lane, lane.findRecord(isReplayableAuthorization), 0);
+        return this.replay(lane, clock, lane.findRecord(isReplayableAuthorization), 0);
       case SCENARIO.repeat:
-        return this.replay(lane, lane.findRecord(isReplayableAuthorization), 1);
+        return this.replay(lane, clock, lane.findRecord(isReplayableAuthorization), 1);
       case SCENARIO.advice:
         return this.advice(lane, clock);
       case SCENARIO.balance_inquiry:
@@ -267,7 +267,8 @@ export class Traffic {
 
   /**
    * The network's 0400 for a request it timed out that the processor declined: nothing to release, so it
-   * is acknowledged (00, or 25 "no such original") and moves nothing.
+   * is acknowledged (00, or 25 "no such original") and moves nothing. The ledger shows a reversal of 0 for
+   * a declined original; for one answered 91 it holds no original, and shows the amount the 0400 names.
    */
   private reversalOfDeclined(lane: Lane, clock: WireClock, original: TxRecord): boolean {
     const stan = this.options.stans.allocate(laneOwner(lane.index));
@@ -280,7 +281,8 @@ export class Traffic {
     lane.amount = original.amount;
     lane.expectCode = "00";
     lane.expectCodeAlternative = "25";
-    lane.replacementAmount = original.amount; // nothing to give back: the ledger shows a reversal of 0
+    // Nothing to give back: the ledger's entry shows 0, or DE 4 when the original was never decided.
+    lane.replacementAmount = original.responseCode === ISSUER_UNAVAILABLE ? 0 : original.amount;
     original.reversed = true;
     return true;
   }
@@ -304,9 +306,10 @@ export class Traffic {
 
   /**
    * A duplicate (`mtiOffset` 0: the same bytes again) or a repeat (`mtiOffset` 1: 0101, 0401, 0421 with
-   * every field of the original): same transaction key, so the first answer comes back and nothing moves.
+   * every field of the original): same transaction key, so the first answer comes back and nothing moves —
+   * unless the first answer was 91, which decided nothing: then the request is decided as a new one.
    */
-  private replay(lane: Lane, original: TxRecord | null, mtiOffset: number): boolean {
+  private replay(lane: Lane, clock: WireClock, original: TxRecord | null, mtiOffset: number): boolean {
     if (original === null) return false;
     if (!this.options.stans.claim(original.stan, laneOwner(lane.index))) return false;
     const mti = original.mti + mtiOffset;
@@ -325,7 +328,29 @@ export class Traffic {
     lane.amount = original.amount;
     lane.expectCode = original.responseCode;
     lane.expectApprovalCode = original.responseCode === "00" ? original.approvalCode : null;
+    if (original.responseCode === ISSUER_UNAVAILABLE) this.undecidedReplay(lane, clock, original);
     return true;
+  }
+
+  /**
+   * The repeat or resend of an authorization answered 91: predicted from the model as it is now, like the
+   * original would have been; its answer moves the model, settles the record and replaces the 91 in the
+   * network log as the key's decision.
+   */
+  private undecidedReplay(lane: Lane, clock: WireClock, original: TxRecord): void {
+    if (original.kind !== RECORD_AUTHORIZATION) throw new Error(`a replay of an undecided record of kind ${original.kind}`);
+    const view = this.scratch.decode(original.frame.view());
+    lane.expectCode = expectedAuthorizationCode(original.card, {
+      amount: original.amount,
+      expirySent: view.has(14) ? view.string(14) : "",
+      inquiry: false,
+      dayNumber: clock.dayNumber,
+      currentYymm: clock.currentYymm,
+    });
+    lane.expectApprovalCode = null;
+    lane.effect = original.card === null ? EFFECT_NONE : EFFECT_HOLD;
+    lane.undecided = original;
+    lane.logIndex = original.logIndex;
   }
 
   /** Starts a request with the fields every request of the lane carries. */
@@ -368,6 +393,8 @@ function resetExpectation(lane: Lane, clock: WireClock): void {
   lane.replacementAmount = 0;
   lane.recordAs = RECORD_NONE;
   lane.dayNumber = clock.dayNumber;
+  lane.undecided = null;
+  lane.logIndex = -1;
 }
 
 /** A usable (not uncertain) card of `cards`, searched from a random starting point. */

@@ -90,7 +90,16 @@ describe("reconciling one account", () => {
   });
 
   test("a decision committed for a request never answered is undelivered, not a failure; a decline with no entry is reported", () => {
-    const tally = run([entry("authorization", 500, "", null, false), entry("authorization", 800, "", null, false), entry("authorization", 600, "91")], [row("authorization", 500, "00", "A1B2C3")]);
+    const tally = run([entry("authorization", 500, "", null, false), entry("authorization", 800, "", null, false), entry("authorization", 600, "51")], [row("authorization", 500, "00", "A1B2C3")]);
     expect(tally).toMatchObject({ lost: 0, mismatched: 0, undelivered: 1, unrecorded_declines: 1 });
+  });
+
+  test("a 91 is no decision: no entry for it is expected; an entry the ledger holds for it is mismatched", () => {
+    // The 91 is matched last, so it cannot take the row of the decline of the same amount.
+    const nothing = run([entry("authorization", 600, "91"), entry("authorization", 600, "51")], [row("authorization", 600, "51")]);
+    expect(nothing).toMatchObject({ lost: 0, mismatched: 0, undelivered: 0, unrecorded_declines: 0 });
+    const held = run([entry("authorization", 600, "91")], [row("authorization", 600, "00", "A1B2C3")]);
+    expect(held).toMatchObject({ lost: 0, mismatched: 1 });
+    expect(held.examples[0]!.detail).toContain("answered 91; the ledger holds 00");
   });
 });

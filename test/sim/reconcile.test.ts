@@ -57,6 +57,32 @@ describe("reconciliation with the ledger", () => {
   });
 });
 
+describe("a 91 decides nothing", () => {
+  // The fake answers every 7th new request 91 and stores nothing, as a processor whose batch failed does:
+  // the repeat (0101), the resent 0100 and the network's retransmission of that key are decided afresh.
+  test("repeats and retransmissions of a 91 are new decisions: the model follows them, the ledger reconciles", async () => {
+    const { report, processor } = await runAgainstFake({
+      faults: { unavailableEvery: 7 },
+      sim: {
+        seed: 41,
+        durationSeconds: 1.2,
+        mix: { duplicate: 20, repeat: 20 },
+        faults: ["duplicate", "late_reversal"],
+        faultSpacingMs: 100,
+      },
+    });
+    const failures = JSON.stringify(report.failure_examples).slice(0, 1500);
+    expect(processor.faultsInjected.unavailable).toBeGreaterThan(0);
+    expect(processor.decidedAfterUnavailable.size).toBeGreaterThan(0);
+    // Only the 91s themselves are failures: every answer after them is the one the model predicts.
+    expect(Object.keys(report.failures), failures).toEqual(["issuer_unavailable"]);
+    expect(report.unanswered).toBe(0);
+    expect(report.ledger_consistent).toBe(true);
+    expect(report.reconciliation!.error).toBeUndefined();
+    expect([report.lost, report.mismatched], JSON.stringify(report.reconciliation!.examples)).toEqual([0, 0]);
+  });
+});
+
 describe("network faults against the fake processor (which never re-dials)", () => {
   // The fake answers replays from its store and reversals by DE 90: retransmissions, late reversals and a
   // link left unread are all it needs to get right.

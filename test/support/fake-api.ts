@@ -10,6 +10,13 @@ export interface FakeApi {
   readonly calls: string[];
   /** Makes GET /v1/users/:id report `delta` more available balance than there is, for one user. */
   lieAbout(userId: string, delta: number): void;
+  /**
+   * The next `count` reads (GET) answer 503 unavailable, as a ledger cut off does: of histories only, or of
+   * balances and histories alike.
+   */
+  failReads(count: number, which: "history" | "all"): void;
+  /** Reads answered 503 so far. */
+  readonly readsFailed: number;
   readonly userIds: string[];
   stop(): void;
 }
@@ -20,6 +27,9 @@ export function startFakeApi(processor: FakeProcessor, token: string): FakeApi {
   const topups = new Set<string>();
   const lies = new Map<string, number>();
   const calls: string[] = [];
+  let readsToFail = 0;
+  let failHistoryOnly = false;
+  let readsFailed = 0;
   let next = 0;
   const json = (status: number, body: unknown) => Response.json(body, { status });
   const error = (status: number, code: string) => json(status, { error: { code, message: code } });
@@ -50,6 +60,11 @@ export function startFakeApi(processor: FakeProcessor, token: string): FakeApi {
         return json(201, userJson(user));
       }
       const user = parts[1] === "users" ? users.get(parts[2] ?? "") : undefined;
+      if (request.method === "GET" && readsToFail > 0 && (!failHistoryOnly || parts[3] === "transactions")) {
+        readsToFail--;
+        readsFailed++;
+        return json(503, { error: { code: "unavailable", message: "the ledger is unavailable; retry later" } });
+      }
       if (request.method === "GET" && parts.length === 3 && user) return json(200, userJson(user));
       if (request.method === "GET" && parts[3] === "transactions" && user) {
         // One page holds everything: the simulator's runs are short.
@@ -104,6 +119,13 @@ export function startFakeApi(processor: FakeProcessor, token: string): FakeApi {
       return [...users.keys()];
     },
     lieAbout: (userId, delta) => lies.set(userId, delta),
+    failReads: (count, which) => {
+      readsToFail = count;
+      failHistoryOnly = which === "history";
+    },
+    get readsFailed() {
+      return readsFailed;
+    },
     stop: () => server.stop(true),
   };
 }

@@ -4,7 +4,7 @@ import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { MessageView } from "../../src/iso8583/message-view.ts";
 import { loadProfile, type ProfileName } from "../../src/iso8583/profiles/index.ts";
 import { beginResponse } from "../../src/iso8583/response.ts";
-import { Framer, frameBytes } from "../../src/link/framing.ts";
+import { Framer, frameBytes } from "../../src/iso8583/framing.ts";
 
 /**
  * A small stand-in for the processor, written apart from the simulator's model so that the two check each
@@ -43,6 +43,11 @@ export interface FakeFaults {
   forgetApprovalEvery?: number;
   /** Every Nth decline is answered as decided but recorded in the history with DE 39 05 instead. */
   misrecordDeclineEvery?: number;
+  /**
+   * Every Nth request that asks for a new decision is answered 91 and nothing is stored (a batch that failed):
+   * its repeat or retransmission, with the same key, is then decided afresh.
+   */
+  unavailableEvery?: number;
 }
 
 export type FaultKind =
@@ -54,7 +59,8 @@ export type FaultKind =
   | "forget_hold"
   | "answer_twice"
   | "forget_approval"
-  | "misrecord_decline";
+  | "misrecord_decline"
+  | "unavailable";
 
 /** One entry of a card's history, in the Processor API's shape (GET /v1/users/:id/transactions). */
 export interface FakeHistoryEntry {
@@ -101,8 +107,12 @@ export class FakeProcessor {
   readonly controlAnswers: string[] = [];
   readonly faultsInjected: Record<FaultKind, number> = {
     wrong_mti: 0, drop_field: 0, no_de38: 0, wrong_link: 0, late: 0, forget_hold: 0, answer_twice: 0,
-    forget_approval: 0, misrecord_decline: 0,
+    forget_approval: 0, misrecord_decline: 0, unavailable: 0,
   };
+  /** Transaction keys answered 91 (nothing stored for them), and those of them decided later. */
+  readonly unavailableKeys = new Set<string>();
+  readonly decidedAfterUnavailable = new Set<string>();
+  private decisionsForFault = 0;
   /** Every decision taken for a card of the book, by PAN (replays add nothing). */
   readonly histories = new Map<string, FakeHistoryEntry[]>();
   private declinesForFault = 0;
@@ -260,6 +270,12 @@ export class FakeProcessor {
     const key = `${messageClass === 4 ? "04" : messageClass === 2 ? "02" : "01"}|${String(Number(view.string(32)))}|${view.string(11)}|${view.string(7)}`;
     const stored = this.store.get(key);
     if (stored !== undefined) return { ...stored, balance: null };
+    if (this.faults.unavailableEvery && ++this.decisionsForFault % this.faults.unavailableEvery === 0) {
+      this.faultsInjected.unavailable++;
+      this.unavailableKeys.add(key);
+      return { code: "91", approval: null, balance: null };
+    }
+    if (this.unavailableKeys.has(key)) this.decidedAfterUnavailable.add(key);
     const result = messageClass === 4 ? this.reverse(view) : this.authorize(view, key);
     this.store.set(key, { code: result.code, approval: result.approval });
     this.recordHistory(view, result);
