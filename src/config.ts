@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { PROFILE_NAMES } from "./iso8583/profiles/index.ts";
-import { FRAME_BYTES_MAX_LIMIT } from "./link/framing.ts";
+import { FRAME_BYTES_MAX_LIMIT } from "./iso8583/framing.ts";
+import { isPostgresUrl, LEDGER_DEFAULTS } from "./ledger/open-options.ts";
+import { HOST_PORT_PATTERN, splitHostPort } from "./domain/host-port.ts";
 
 /**
  * Every setting of `sekisho run`, as one table: its schema (type, default, bounds), what it means, and where
  * it may come from. Sources, later winning: `--config FILE` (JSON or TOML) < `SEKISHO_*` environment <
- * command-line flags. Secrets come only from the environment. The README's configuration reference is
- * generated from this table (`sekisho config --markdown`), so the two cannot drift.
+ * command-line flags. Secrets come only from the environment. The configuration reference in
+ * docs/operating.md is generated from this table (`sekisho config --markdown`), so the two cannot drift.
  */
 interface KeySpec {
   readonly schema: z.ZodType;
@@ -18,7 +20,6 @@ interface KeySpec {
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 const positiveMs = (min: number, max: number, fallback: number) => int(min, max, fallback);
-const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 function isPowerOfTwo(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
@@ -28,7 +29,7 @@ const endpointList = z
   .string()
   .transform((value) => value.split(",").map((part) => part.trim()).filter((part) => part.length > 0))
   .refine((list) => list.length > 0, "at least one HOST:PORT")
-  .refine((list) => list.every((item) => HOST_PORT.test(item) && Number(item.split(":").pop()) <= 65535), {
+  .refine((list) => list.every((item) => splitHostPort(item) !== null), {
     message: "a comma-separated list of HOST:PORT",
   });
 
@@ -132,43 +133,43 @@ export const CONFIG_KEYS = {
     group: "ledger",
   },
   sqliteKeyMergeKeysMax: {
-    schema: int(1, 1 << 20, 16_384),
+    schema: int(1, 1 << 20, LEDGER_DEFAULTS.sqliteKeyMergeKeysMax),
     help: "SQLite: new transaction keys held in memory before a merge into the key index is due; smaller merges cost more in all",
     group: "ledger",
   },
   sqliteKeyMergeSliceKeysMax: {
-    schema: int(1, 1 << 20, 2_048),
+    schema: int(1, 1 << 20, LEDGER_DEFAULTS.sqliteKeyMergeSliceKeysMax),
     help: "SQLite: keys of a due merge that each following batch's transaction writes (twice the batch's own keys if more, so merges keep up)",
     group: "ledger",
   },
   sqliteRecentRecordsMax: {
-    schema: int(0, 1 << 20, 8_192),
+    schema: int(0, 1 << 20, LEDGER_DEFAULTS.sqliteRecentRecordsMax),
     help: "SQLite: newest network records kept in memory, so that a reversal, advice or repeat of a recent transaction reads no row (0: none)",
     group: "ledger",
   },
   sqliteWalAutocheckpointPages: {
-    schema: int(100, 1_000_000, 4_000),
+    schema: int(100, 1_000_000, LEDGER_DEFAULTS.sqliteWalAutocheckpointPages),
     help: "SQLite: WAL pages after which a commit copies the WAL back into the file; more: fewer, longer checkpoints and a larger WAL",
     group: "ledger",
   },
   sqliteBusyTimeoutMs: { schema: positiveMs(0, 600_000, 5000), help: "SQLite busy_timeout", group: "ledger" },
   postgresPoolMax: {
-    schema: int(2, 512, 8),
+    schema: int(2, 512, LEDGER_DEFAULTS.postgresPoolMax),
     help: "PostgreSQL: connections this instance opens at most; each batch in flight holds one until it commits",
     group: "ledger",
   },
   postgresConnectTimeoutMs: {
-    schema: positiveMs(100, 120_000, 3000),
+    schema: positiveMs(100, 120_000, LEDGER_DEFAULTS.postgresConnectTimeoutMs),
     help: "PostgreSQL: bound on opening one connection; an unreachable database fails start-up within it",
     group: "ledger",
   },
   postgresStatementTimeoutMs: {
-    schema: positiveMs(100, 600_000, 3000),
+    schema: positiveMs(100, 600_000, LEDGER_DEFAULTS.postgresStatementTimeoutMs),
     help: "PostgreSQL: bound on one statement (server) and on one ledger transaction (client); past it the batch is answered 91",
     group: "ledger",
   },
   postgresCommitCheckTimeoutMs: {
-    schema: positiveMs(100, 600_000, 3000),
+    schema: positiveMs(100, 600_000, LEDGER_DEFAULTS.postgresCommitCheckTimeoutMs),
     help: "PostgreSQL: bound on finding out, before anyone is answered, whether a batch whose answer to COMMIT was lost committed",
     group: "ledger",
   },
@@ -180,7 +181,7 @@ export const CONFIG_KEYS = {
   currency: { schema: int(1, 999, 392), help: "ISO 4217 numeric currency of new accounts (392 = JPY)", group: "ledger" },
   // ── API ──
   api: {
-    schema: z.string().regex(HOST_PORT, "HOST:PORT").default("127.0.0.1:8080"),
+    schema: z.string().regex(HOST_PORT_PATTERN, "HOST:PORT").default("127.0.0.1:8080"),
     help: "Processor API listen address, HOST:PORT (0.0.0.0: every interface)",
     group: "api",
   },
@@ -261,11 +262,6 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 export type Config = { [K in ConfigKey]: z.output<(typeof CONFIG_KEYS)[K]["schema"]> };
-
-/** `db` names the shared PostgreSQL ledger (else it is a SQLite file path). */
-export function isPostgresUrl(db: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(db);
-}
 
 export function envName(key: string): string {
   return "SEKISHO_" + key.replace(/([A-Z])/g, "_$1").toUpperCase();
@@ -435,7 +431,7 @@ export function flagsSource(values: Record<string, unknown>): ConfigSource {
   return source;
 }
 
-/** The default of a key as it would be printed (for --help and the README). */
+/** The default of a key as it would be printed (for --help and the configuration reference). */
 export function defaultOf(key: ConfigKey): unknown {
   const result = CONFIG_KEYS[key].schema.safeParse(undefined);
   return result.success ? result.data : undefined;

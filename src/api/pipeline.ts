@@ -2,11 +2,13 @@ import type { z } from "zod";
 import { readJsonBody } from "./body.ts";
 import { ApiError, describeIssues, errorBody, invalidRequest, notFound, toApiError, unauthorized, validationFailed } from "./errors.ts";
 import type { ApiDeps, Route, RouteOutput } from "./route.ts";
+import { rethrowAssertionFailure } from "../ops/assert.ts";
 
 /**
  * One request through one route: token → path params → query → body (size-limited, JSON, schema) →
  * handler → JSON response. Every failure along the way becomes the API's error shape; nothing a handler
- * throws leaves as anything else.
+ * throws leaves as anything else — but a broken invariant (AssertionFailure), which is no failure of the
+ * request: it goes on up, to the server's error handler, which hands it to the process's fatal handler.
  */
 export interface PipelineContext {
   readonly deps: ApiDeps;
@@ -56,6 +58,7 @@ export async function runRoute(
     const output = await handle(route, request, rawParams, context);
     return output instanceof Response ? output : jsonResponse(output.status, output.json, output.headers);
   } catch (thrown) {
+    rethrowAssertionFailure(thrown);
     const error = toApiError(thrown);
     if (error.code === "unavailable") {
       // An operating condition (the ledger down, a bound reached), answered 503 for the client to retry.

@@ -1,8 +1,10 @@
 import type { z } from "zod";
-import type { AccountBalances, Card, ResponseCode, TopUp, TransactionRecord, User } from "../ledger/ledger.ts";
+import { RESPONSE_CODES, type ResponseCode } from "../domain/response-codes.ts";
+import type { AccountBalances, Card, TopUp, TransactionRecord, User } from "../ledger/ledger.ts";
 import { maskText } from "../ops/mask.ts";
-import { currencyAlpha } from "./currency.ts";
+import { currencyAlpha } from "../domain/currency.ts";
 import type * as schemas from "./schemas.ts";
+import { splitMerchant } from "../ledger/views.ts";
 
 /**
  * Ledger records as the API's snake_case JSON. Pure functions; the only place that knows both shapes.
@@ -73,34 +75,7 @@ export function transactionJson(record: TransactionRecord): z.output<typeof sche
   };
 }
 
-/** DE 43 is 40 characters: name (25), city (13), country (2). Shorter values are all name. */
-export function splitMerchant(value: string | null): { name: string | null; location: string | null } {
-  if (value === null) return { name: null, location: null };
-  const text = maskText(value);
-  const name = text.slice(0, 25).trim();
-  const location = text.slice(25).replace(/\s+/g, " ").trim();
-  return { name: name === "" ? null : name, location: location === "" ? null : location };
-}
-
-const DECLINE_REASONS: Partial<Record<ResponseCode, string>> = {
-  "05": "do_not_honour",
-  "12": "invalid_transaction",
-  "13": "invalid_amount",
-  "14": "no_such_card",
-  "30": "format_error",
-  "41": "card_lost",
-  "43": "card_stolen",
-  "46": "card_closed",
-  "51": "insufficient_funds",
-  "54": "card_expired",
-  "57": "not_permitted",
-  "61": "over_amount_limit",
-  "62": "card_suspended",
-  "65": "over_frequency_limit",
-  "91": "issuer_unavailable",
-  "96": "system_malfunction",
-};
-
+/** The API's reason for a declined transaction that stored none of its own (the response-code table's). */
 export function declineReason(code: ResponseCode | null): string | null {
-  return code === null ? null : (DECLINE_REASONS[code] ?? `response_code_${code}`);
+  return code === null ? null : (RESPONSE_CODES[code]?.declineReason ?? `response_code_${code}`);
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { DAY_COUNT_MAX } from "../ledger/card-limits.ts";
 import { MINOR_AMOUNT_MAX } from "../ledger/money.ts";
-import { CURRENCY_ALPHAS } from "./currency.ts";
+import { CARD_STATUSES } from "../domain/card-status.ts";
+import { CURRENCY_ALPHAS } from "../domain/currency.ts";
 
 /**
  * Every request and response of the Processor API as zod schemas. Routes validate with them, and the
@@ -23,7 +24,7 @@ function component<T extends z.ZodType>(id: string, description: string, schema:
   return schema;
 }
 
-/** Bounds of the API's inputs (documented in the README). */
+/** Bounds of the API's inputs (documented in docs/api.md). */
 export const LIMITS = {
   transactionsPageDefault: 50,
   transactionsPageMax: 200,
@@ -85,7 +86,6 @@ export const User = component(
 );
 
 // ── cards ──
-export const CARD_STATUSES = ["active", "suspended", "lost", "stolen", "closed"] as const;
 const cardStatus = doc(z.enum(CARD_STATUSES), "lost, stolen and closed are final");
 
 export const Limits = component(

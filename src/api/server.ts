@@ -1,17 +1,19 @@
 import packageJson from "../../package.json" with { type: "json" };
 import type { Ledger } from "../ledger/ledger.ts";
+import { AssertionFailure, failLoudly, type AssertionFailureSink } from "../ops/assert.ts";
 import type { Logger } from "../ops/log.ts";
 import { registerSecret } from "../ops/mask.ts";
 import type { MetricsRegistry } from "../ops/metrics.ts";
 import { registerApiMetrics } from "./api-metrics.ts";
 import { API_TOKEN_CHARS_MIN, bearerChecker } from "./auth.ts";
-import { currencyByNumeric } from "./currency.ts";
+import { currencyByNumeric } from "../domain/currency.ts";
 import { ApiError, notFound, unauthorized } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { generatePan } from "./pan.ts";
 import { errorResponse, runRoute, type PipelineContext } from "./pipeline.ts";
 import type { ApiDeps, Readiness, Route } from "./route.ts";
 import { ROUTES } from "./routes/index.ts";
+import { splitHostPort } from "../domain/host-port.ts";
 
 export interface ApiServerOptions {
   readonly ledger: Ledger;
@@ -35,6 +37,8 @@ export interface ApiServerOptions {
   readonly clock?: () => number;
   /** Candidate PANs (tests inject collisions); by default the BIN + CSPRNG digits + Luhn digit. */
   readonly generatePan?: () => string;
+  /** Where a broken invariant met by a request goes (the process's fatal handler); thrown uncaught by default. */
+  readonly onAssertionFailure?: AssertionFailureSink;
 }
 
 export interface ApiServer {
@@ -57,9 +61,9 @@ const BUN_BODY_BYTES_UNLIMITED = Number.MAX_SAFE_INTEGER;
 
 /** `HOST:PORT` (config.api) as Bun.serve's hostname and port; `[::1]:8080` for IPv6. */
 export function parseListenAddress(address: string): { hostname: string; port: number } {
-  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(address);
-  if (match === null || Number(match[2]) > 65_535) throw new ApiStartError(`not a HOST:PORT: ${address}`);
-  return { hostname: match[1]!.replace(/^\[|\]$/g, ""), port: Number(match[2]) };
+  const parts = splitHostPort(address);
+  if (parts === null) throw new ApiStartError(`not a HOST:PORT: ${address}`);
+  return { hostname: parts.host.replace(/^\[|\]$/g, ""), port: parts.port };
 }
 
 function patternOf(path: string): RegExp {
@@ -71,7 +75,7 @@ function checkOptions(options: ApiServerOptions): string {
     throw new ApiStartError(`SEKISHO_API_TOKEN must be set (at least ${API_TOKEN_CHARS_MIN} characters) to serve the API`);
   }
   if (currencyByNumeric(options.currency) === undefined) {
-    throw new ApiStartError(`currency ${options.currency} is not one the API can show (see src/api/currency.ts)`);
+    throw new ApiStartError(`currency ${options.currency} is not one the API can show (see src/domain/currency.ts)`);
   }
   if (!/^\d{6,8}$/.test(options.cardBin)) throw new ApiStartError("cardBin must have 6 to 8 digits");
   return options.token;
@@ -138,7 +142,9 @@ export function startApiServer(options: ApiServerOptions): ApiServer {
     routes,
     fetch: (request) => observed(null, () => fallback(request)),
     error(error) {
-      options.logger.error("api.unhandled", { error });
+      // A broken invariant: the answer is a plain 500, and the process stops (src/ops/fatal-errors.ts).
+      if (error instanceof AssertionFailure) (options.onAssertionFailure ?? failLoudly)(error);
+      else options.logger.error("api.unhandled", { error });
       return errorResponse(new ApiError(500, "internal_error", "internal error"));
     },
   });

@@ -1,4 +1,8 @@
-import type { AuthorizationRequest, CardLimits, CardStatus, ResponseCode } from "../ledger/ledger.ts";
+import type { AuthorizationRequest } from "../domain/authorization.ts";
+import type { CardLimits } from "../domain/card-limits.ts";
+import { CARD_STATUS_TABLE, CARD_STATUSES, type CardStatus } from "../domain/card-status.ts";
+import { PAN_DIGITS_MAX, PAN_DIGITS_MIN } from "../domain/pan.ts";
+import type { ResponseCode } from "../domain/response-codes.ts";
 import type { AccountFacts, CardFacts, DeclineReason, UsageFacts } from "./facts.ts";
 
 /**
@@ -37,7 +41,7 @@ function isCurrency(value: number): boolean {
 export function checkFormat(request: AuthorizationRequest): Decline | null {
   const wellFormed =
     request.key.length > 0 &&
-    isDigits(request.pan, 12, 19) &&
+    isDigits(request.pan, PAN_DIGITS_MIN, PAN_DIGITS_MAX) &&
     isDigits(request.processingCode, 6, 6) &&
     isAmount(request.amount) &&
     isCurrency(request.currency) &&
@@ -54,13 +58,25 @@ export function isExpiry(value: string): boolean {
   return month >= 1 && month <= 12;
 }
 
-const STATUS_DECLINES: Record<CardStatus, Decline | null> = {
+const STATUS_DECLINE_REASONS: Record<CardStatus, DeclineReason | null> = {
   active: null,
-  suspended: decline("62", "card_suspended"),
-  lost: decline("41", "card_lost"),
-  stolen: decline("43", "card_stolen"),
-  closed: decline("46", "card_closed"),
+  suspended: "card_suspended",
+  lost: "card_lost",
+  stolen: "card_stolen",
+  closed: "card_closed",
 };
+
+/** The code from the card-status table, the reason named here. */
+function statusDecline(status: CardStatus): Decline | null {
+  const code = CARD_STATUS_TABLE[status].declineCode;
+  const reason = STATUS_DECLINE_REASONS[status];
+  return code === null || reason === null ? null : decline(code, reason);
+}
+
+const STATUS_DECLINES = Object.fromEntries(CARD_STATUSES.map((status) => [status, statusDecline(status)])) as Record<
+  CardStatus,
+  Decline | null
+>;
 
 export function checkStatus(card: CardFacts): Decline | null {
   return STATUS_DECLINES[card.status];

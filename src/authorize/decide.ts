@@ -1,4 +1,6 @@
-import type { AuthorizationDecision, AuthorizationRequest, ResponseCode } from "../ledger/ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../domain/authorization.ts";
+import { messageKind } from "../domain/message-kinds.ts";
+import { isApproval, type ApprovalResponseCode, type ResponseCode } from "../domain/response-codes.ts";
 import type { ApprovalCodeSource } from "./approval-code.ts";
 import {
   accountAmountOf,
@@ -21,11 +23,10 @@ import {
   type UsageFacts,
 } from "./facts.ts";
 import { remainingInAccountCurrency } from "./reversal-amount.ts";
-import { messageKind } from "./transaction-key.ts";
 
 /**
  * The decisions, as pure functions of a request and the facts about it. Every ledger implementation calls
- * these, so the rules live in one place. Response codes are those of DESIGN.md:
+ * these, so the rules live in one place. Response codes are those of docs/architecture.md:
  * 00 approved · 10 partial · 05 original already reversed · 12 currency · 13 amount · 14 no card ·
  * 30 format · 41/43/46/62 card status · 51 funds · 54 expiry · 57 processing code · 61/65 limits.
  */
@@ -91,8 +92,6 @@ export interface AdviceInput {
   readonly earlyReversal: { readonly remaining: number } | null;
 }
 
-const NETWORK_APPROVALS: ReadonlySet<string> = new Set(["00", "10"]);
-
 /**
  * 0120 / 0121: the network already decided. Apply it, even into a negative balance: an approval holds the
  * amount (reconciling our own hold for the key, never adding a second), a decline releases our hold.
@@ -107,7 +106,7 @@ export function decideAdvice(input: AdviceInput): Outcome {
   if (account === null) return acknowledged(null, "no_such_card", null, NO_EFFECT);
   const amount = accountAmountOf(request, account);
   if (amount === null) return acknowledged(account, "currency_not_supported", null, NO_EFFECT);
-  const networkApproved = NETWORK_APPROVALS.has(request.networkResponseCode);
+  const networkApproved = isApproval(request.networkResponseCode);
   let target = networkApproved ? amount : 0;
   let reason: DeclineReason | null = networkApproved ? null : "network_declined";
   if (input.earlyReversal !== null && target > 0) {
@@ -195,7 +194,7 @@ function declined(found: Decline, account: Currency, accountAmount: number | nul
 }
 
 function approved(
-  code: "00" | "10",
+  code: ApprovalResponseCode,
   approvalCode: string,
   account: AccountFacts,
   amounts: DecisionAmounts,

@@ -1,4 +1,6 @@
-import type { AuthorizationDecision, CardLimits, CardStatus } from "../ledger/ledger.ts";
+import type { AuthorizationDecision } from "../domain/authorization.ts";
+import type { CardLimits } from "../domain/card-limits.ts";
+import type { CardStatus } from "../domain/card-status.ts";
 
 /**
  * What the rules are told about the world, and what they answer. The ledger gathers the facts (from its

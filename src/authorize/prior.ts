@@ -1,5 +1,6 @@
-import type { AuthorizationDecision, ResponseCode } from "../ledger/ledger.ts";
-import { messageKind, type MessageKind } from "./transaction-key.ts";
+import type { AuthorizationDecision } from "../domain/authorization.ts";
+import { isApproval, isResponseCode, type ResponseCode } from "../domain/response-codes.ts";
+import { messageKind, type MessageKind } from "../domain/message-kinds.ts";
 
 /**
  * What an earlier record for the same key means for a new request: replay its answer (a duplicate or a
@@ -38,10 +39,6 @@ export function resolvePrior<T extends PriorRecord>(kind: MessageKind, priors: r
   return { type: "new" };
 }
 
-const OUR_CODES: ReadonlySet<string> = new Set([
-  "00", "10", "05", "12", "13", "14", "30", "41", "43", "46", "51", "54", "57", "61", "62", "65", "91", "96",
-]);
-
 /**
  * The first answer again, marked as a replay. An authorization that arrives after its advice gets the
  * network's decision (a code outside our list becomes 05).
@@ -49,8 +46,8 @@ const OUR_CODES: ReadonlySet<string> = new Set([
 export function replayDecision(record: PriorRecord, kind: MessageKind): AuthorizationDecision {
   if (kind === "authorization" && messageKind(record.mti) === "advice") {
     const network = record.networkResponseCode ?? "05";
-    const responseCode = (OUR_CODES.has(network) ? network : "05") as ResponseCode;
-    const approved = responseCode === "00" || responseCode === "10";
+    const responseCode: ResponseCode = isResponseCode(network) ? network : "05";
+    const approved = isApproval(responseCode);
     return {
       responseCode,
       approvalCode: approved ? record.networkApprovalCode : null,

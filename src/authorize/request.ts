@@ -1,7 +1,8 @@
 import type { MessageView } from "../iso8583/message-view.ts";
 import { requestPan } from "../iso8583/validate.ts";
-import type { AuthorizationRequest } from "../ledger/ledger.ts";
-import { messageKind, originalKeyFromDe90, transactionKey } from "./transaction-key.ts";
+import type { AuthorizationRequest } from "../domain/authorization.ts";
+import { messageKind } from "../domain/message-kinds.ts";
+import { originalKeyFromDe90, transactionKey } from "./transaction-key.ts";
 
 /**
  * The plain request the ledger decides, taken from a decoded (and validated) message. Absent numbers

@@ -1,3 +1,5 @@
+import { AssertionFailure } from "../ops/assert.ts";
+
 /**
  * DE 95 states what stays authorized in the transaction's currency; the hold is in the account's. When the
  * two differ (the original carried a billing amount, DE 6), the remaining amount is converted at the
@@ -7,6 +9,6 @@ export function remainingInAccountCurrency(replacement: number, requestAmount: n
   if (replacement >= requestAmount) return accountAmount;
   if (requestAmount === accountAmount) return replacement;
   const remaining = Number((BigInt(accountAmount) * BigInt(replacement)) / BigInt(requestAmount));
-  if (!(remaining >= 0 && remaining <= accountAmount)) throw new Error("assertion: converted remainder out of range");
+  if (!(remaining >= 0 && remaining <= accountAmount)) throw new AssertionFailure("converted remainder out of range");
   return remaining;
 }

@@ -1,15 +1,16 @@
+import { MESSAGE_TYPES } from "../domain/message-kinds.ts";
+
 /**
  * Transaction keys: how Sekisho recognises the same network transaction again — a repeat (0101), the
  * advice the network sends after standing in (0120), and the reversal that names it in DE 90.
  *
  * Key = message class + ":" + DE 32 (leading zeros stripped) + ":" + DE 11 + ":" + DE 7, e.g.
  * "01:12345678:123456:1126071245". The class is the MTI's first two digits ("01" authorizations and their
- * advices, "02" financials, "04" reversals), so an 0100, its 0101 repeat and its 0120 advice share a key
- * while a reversal has a key of its own. DE 37 is deliberately left out: DE 90 does not carry it, and a
+ * advices, "02" financials, "04" reversals; MESSAGE_TYPES' keyClass in src/domain/message-kinds.ts), so an
+ * 0100, its 0101 repeat and its 0120 advice share a key, an 0200 and its 0201 repeat share one, while a
+ * reversal has a key of its own. DE 37 is deliberately left out: DE 90 does not carry it, and a
  * reversal must find its original from DE 90 alone.
  */
-export type MessageKind = "authorization" | "advice" | "financial" | "reversal";
-
 export interface KeyParts {
   readonly mti: number;
   readonly acquirer: string;
@@ -17,30 +18,12 @@ export interface KeyParts {
   readonly transmissionDateTime: string;
 }
 
-/** What a request MTI asks for; null for MTIs the ledger does not decide. */
-export function messageKind(mti: number): MessageKind | null {
-  switch (mti) {
-    case 100:
-    case 101:
-      return "authorization";
-    case 120:
-    case 121:
-      return "advice";
-    case 200:
-      return "financial";
-    case 400:
-    case 401:
-    case 420:
-    case 421:
-      return "reversal";
-    default:
-      return null;
-  }
-}
-
-/** "01" for 0100..0199, "04" for 0400..0499: the version digit and the message class. */
+/**
+ * The key class of an MTI: the table's keyClass for the MTIs we authorize; for any other (an original
+ * named in DE 90), the version digit and the message class — "01" for 0100..0199, "04" for 0400..0499.
+ */
 export function messageClass(mti: number): string {
-  return String(Math.floor(mti / 100)).padStart(2, "0");
+  return MESSAGE_TYPES.get(mti)?.keyClass ?? String(Math.floor(mti / 100)).padStart(2, "0");
 }
 
 /** DE 32 as the key carries it: leading zeros stripped (DE 90 pads it to 11 digits), "0" when all zeros. */

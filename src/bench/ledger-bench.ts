@@ -7,6 +7,7 @@ import { openSqliteLedger, type KeyIndexStats, type SqliteLedger, type SqliteLed
 import { BENCH_PAN_KEY_HEX, PurchaseSource, seedCards } from "./purchases.ts";
 import { timeBatches, type TimedRunProbe, type Timing } from "./timing.ts";
 import { createThrowawayDatabase } from "./throwaway-database.ts";
+import { AssertionFailure } from "../ops/assert.ts";
 
 /**
  * Authorizations per second through a ledger alone — no sockets, no codec: a fresh ledger gets its cards,
@@ -237,7 +238,7 @@ class SqliteProbe implements TimedRunProbe {
   keyMerges(): KeyMergesResult {
     const before = this.mergesBefore;
     const after = this.mergesAfter;
-    if (before === null || after === null) throw new Error("assertion: the probe ran around the timed run");
+    if (before === null || after === null) throw new AssertionFailure("the probe ran around the timed run");
     const count = after.merges - before.merges;
     const perMerge = (total: number) => (count === 0 ? 0 : Math.round((total / count) * 1000) / 1000);
     return {

@@ -1,5 +1,7 @@
 import { transactionKey } from "../authorize/transaction-key.ts";
-import type { AuthorizationRequest, Ledger } from "../ledger/ledger.ts";
+import type { AuthorizationRequest } from "../domain/authorization.ts";
+import type { Ledger } from "../ledger/ledger.ts";
+import { AssertionFailure } from "../ops/assert.ts";
 
 /**
  * The ledger benchmark's cards and traffic: `cards` cardholders (one card each, funded far beyond what a
@@ -57,8 +59,8 @@ export class PurchaseSource {
 
   /** `source` keeps the keys of several sources (instances) apart: each has its own block of acquirer ids. */
   constructor(cards: number, acquirers: number, source = 0) {
-    if (cards % CARD_STRIDE === 0) throw new Error(`assertion: the card count must not be a multiple of ${CARD_STRIDE}`);
-    if (!(Number.isInteger(acquirers) && acquirers >= 1 && acquirers <= BENCH_ACQUIRERS_MAX)) throw new Error(`assertion: 1 to ${BENCH_ACQUIRERS_MAX} acquirers`);
+    if (cards % CARD_STRIDE === 0) throw new AssertionFailure(`the card count must not be a multiple of ${CARD_STRIDE}`);
+    if (!(Number.isInteger(acquirers) && acquirers >= 1 && acquirers <= BENCH_ACQUIRERS_MAX)) throw new AssertionFailure(`1 to ${BENCH_ACQUIRERS_MAX} acquirers`);
     this.pans = Array.from({ length: cards }, (_, i) => benchPan(i));
     const first = source * SOURCE_ACQUIRER_BLOCK + 40_000_000;
     this.acquirerIds = Array.from({ length: acquirers }, (_, i) => String(first + i * ACQUIRER_ID_STRIDE));

@@ -1,4 +1,5 @@
 import { SQL } from "bun";
+import { AssertionFailure } from "../ops/assert.ts";
 
 /**
  * A database of its own for one run, on the server a PostgreSQL URL names: created with CREATE DATABASE
@@ -23,7 +24,7 @@ export function withDatabase(url: string, database: string): string {
 }
 
 export async function createThrowawayDatabase(url: string, prefix: string): Promise<ThrowawayDatabase> {
-  if (!/^[a-z][a-z0-9_]{0,30}$/.test(prefix)) throw new Error(`assertion: database prefix ${prefix} is not a plain name`);
+  if (!/^[a-z][a-z0-9_]{0,30}$/.test(prefix)) throw new AssertionFailure(`database prefix ${prefix} is not a plain name`);
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = adminOf(url);
   try {

@@ -1,13 +1,13 @@
 import { endToEndFromFlags, END_TO_END_FLAGS, END_TO_END_FLAGS_HELP } from "./end-to-end-flags.ts";
 import { runEndToEnd, type EndToEndReport } from "../demo/end-to-end.ts";
 import { formatSummary } from "../sim/report-text.ts";
-import { isPostgresUrl } from "../config.ts";
+import { isPostgresUrl } from "../ledger/open-options.ts";
 import { parseFlags } from "./cli.ts";
 import { endToEndOk, explainFailure, formatProcessorSummary } from "./demo.ts";
 
 /**
  * Requests in flight per link by default. SQLite: on two cores the throughput stops growing about here,
- * while the latency keeps growing with the window (see the README's Performance section). PostgreSQL: a
+ * while the latency keeps growing with the window (see docs/performance.md). PostgreSQL: a
  * batch waits on round trips to the server, so it takes more in flight to keep the instances busy.
  */
 const BENCH_WINDOW_DEFAULT = 96;

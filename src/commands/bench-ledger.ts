@@ -1,6 +1,6 @@
 import { benchLedger, type LedgerBenchResult } from "../bench/ledger-bench.ts";
 import { BENCH_ACQUIRERS_DEFAULT, BENCH_ACQUIRERS_MAX } from "../bench/purchases.ts";
-import { isPostgresUrl } from "../config.ts";
+import { isPostgresUrl } from "../ledger/open-options.ts";
 import { UsageError, parseFlags } from "./cli.ts";
 
 /** `sekisho bench ledger`: authorizations per second through the ledger alone (src/bench/ledger-bench.ts). */

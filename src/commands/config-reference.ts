@@ -3,7 +3,7 @@ import { parseFlags, type Command } from "./cli.ts";
 
 /**
  * `sekisho config`: the configuration reference, generated from the settings table in src/config.ts. The
- * README embeds its Markdown output between markers, and a test keeps the two identical.
+ * docs/operating.md embeds its Markdown output between markers, and a test keeps the two identical.
  */
 export function configReferenceMarkdown(): string {
   const rows = configKeySpecs().map(([key, spec]) => {

@@ -55,7 +55,7 @@ SIGTERM and shuts down in order. Needs no setup and leaves nothing behind.
 ${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", "64")}
   --faults LIST     inject faults, seeded (--seed replays them), comma-separated or all:
                     ${FAULT_KINDS.join(", ")}
-                    (see the README's simulator section for what each does)`,
+                    (see docs/simulator.md for what each does)`,
   async run(argv) {
     const { values } = parseFlags(argv, { ...END_TO_END_FLAGS, faults: { type: "string" } });
     if (values.help) {

@@ -1,12 +1,13 @@
 import { defaultOf, environmentSource } from "../config.ts";
 import { parseFlags, UsageError, type Command } from "./cli.ts";
+import { HOST_PORT_PATTERN } from "../domain/host-port.ts";
 
 /** Bound on the whole probe; a health check that hangs is a failed one. */
 const PROBE_TIMEOUT_MS_DEFAULT = 2000;
 
 /** Where to reach a server listening on `address`: a wildcard listen address is probed on loopback. */
 export function probeUrl(address: string): string {
-  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(address);
+  const match = HOST_PORT_PATTERN.exec(address);
   if (match === null) throw new UsageError(`--api expects HOST:PORT, got "${address}"`);
   const host = match[1] === "0.0.0.0" ? "127.0.0.1" : match[1] === "[::]" ? "[::1]" : match[1]!;
   return `http://${host}:${match[2]}/readyz`;

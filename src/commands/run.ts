@@ -14,29 +14,35 @@ import {
   type Config,
 } from "../config.ts";
 import { Processor } from "../engine/processor.ts";
-import { onShutdownSignals, type ShutdownSignal } from "../engine/signals.ts";
+import { onShutdownSignals, type ShutdownSignal } from "./signals.ts";
 import type { MessageView } from "../iso8583/message-view.ts";
 import { loadProfile } from "../iso8583/profiles/index.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { openLedger } from "../ledger/open.ts";
 import { EventPruner } from "../notify/event-pruner.ts";
 import { Notifier } from "../notify/notifier.ts";
-import { onFatalErrors, type FatalEvent } from "../ops/fatal-errors.ts";
+import { AssertionFailure } from "../ops/assert.ts";
+import { onFatalErrors, type FatalErrors, type FatalEvent } from "../ops/fatal-errors.ts";
 import { createLogger, defaultLogFormat, type Logger } from "../ops/log.ts";
 import { registerSecret } from "../ops/mask.ts";
 import { MetricsRegistry } from "../ops/metrics.ts";
 import { CommandError, parseFlags, type Command } from "./cli.ts";
 
 /**
- * Exit codes of `sekisho run` (README: signals and exit codes). 130 and 143 (a second SIGINT/SIGTERM) come
- * from src/engine/signals.ts.
+ * Exit codes of `sekisho run` (docs/operating.md: signals and exit codes). 130 and 143 (a second SIGINT/SIGTERM) come
+ * from signals.ts.
  */
-export const RUN_EXIT = { clean: 0, shutdownIncomplete: 1, configuration: 2, startFailed: 3, internalError: 70 } as const;
+export const RUN_EXIT = { clean: 0, shutdownIncomplete: 1, configuration: 2, startFailed: 3, internalError: 70, invariantBroken: 71 } as const;
 
 /** After an uncaught error, how much longer than the drain deadline the rest of the shutdown may take. */
 const FATAL_EXIT_MARGIN_MS = 5000;
 
 type StopReason = { signal: ShutdownSignal } | { fatal: FatalEvent };
+
+/** What must stop the moment an invariant breaks, wherever it broke: set once those parts exist. */
+interface InvariantStops {
+  stopAuthorizing: (failure: AssertionFailure) => void;
+}
 
 export async function loadRunConfig(values: Record<string, unknown>, env: Record<string, string | undefined>): Promise<Config> {
   const file = typeof values.config === "string" ? await readConfigFile(values.config) : undefined;
@@ -82,26 +88,47 @@ function checkSecrets(config: Config): void {
  * Starts everything, waits for SIGTERM/SIGINT (or an error nobody caught), shuts down in order; resolves
  * with the exit code. Signal and error handlers are in place before anything starts: a signal during
  * start-up shuts down in order as soon as start-up is over.
+ *
+ * A broken invariant (an AssertionFailure, src/ops/assert.ts) — uncaught, or handed over by a catch site
+ * that handles operating errors (an authorization task, the API, the notifier, the pruner, the expiry
+ * sweep) — is logged `fatal.assertion_failed`; at once nothing more is authorized (every request gets 91
+ * without the ledger) and the expiry sweep stops; then the ordered shutdown flushes what was answered
+ * before, signs off and closes, and the exit code is 71 (invariantBroken), whatever else happened.
  */
 export async function runProcessor(config: Config, logger: Logger): Promise<number> {
   let requestStop: (reason: StopReason) => void = () => {};
   const stopRequested = new Promise<StopReason>((resolve) => (requestStop = resolve));
   const removeSignalHandlers = onShutdownSignals((signal) => requestStop({ signal }));
-  const removeFatalHandlers = onFatalErrors({
+  const stops: InvariantStops = { stopAuthorizing: () => {} };
+  const fatal = onFatalErrors({
     logger,
-    startShutdown: (fatal) => requestStop({ fatal }),
+    startShutdown: (event) => requestStop({ fatal: event }),
     exitCode: RUN_EXIT.internalError,
+    assertionExitCode: RUN_EXIT.invariantBroken,
+    onAssertionFailure: (failure) => stops.stopAuthorizing(failure),
     forceExitAfterMs: config.drainDeadlineMs + config.webhookTimeoutMs + FATAL_EXIT_MARGIN_MS,
   });
   try {
-    return await startAndServe(config, logger, stopRequested);
+    const exitCode = await startAndServe(config, logger, stopRequested, fatal, stops);
+    return fatal.assertionFailure !== null ? RUN_EXIT.invariantBroken : exitCode;
+  } catch (error) {
+    // Broken while starting (opening the ledger, wiring the processor): nothing to shut down yet.
+    if (!(error instanceof AssertionFailure)) throw error;
+    fatal.report(error);
+    return RUN_EXIT.invariantBroken;
   } finally {
-    removeFatalHandlers();
+    fatal.remove();
     removeSignalHandlers();
   }
 }
 
-async function startAndServe(config: Config, logger: Logger, stopRequested: Promise<StopReason>): Promise<number> {
+async function startAndServe(
+  config: Config,
+  logger: Logger,
+  stopRequested: Promise<StopReason>,
+  fatal: FatalErrors,
+  stops: InvariantStops,
+): Promise<number> {
   const registry = new MetricsRegistry();
   // A PostgreSQL URL may carry a password: never in a log line or an error.
   const shownDb = config.db.replace(/\/\/[^@/]*@/, "//***@");
@@ -109,6 +136,7 @@ async function startAndServe(config: Config, logger: Logger, stopRequested: Prom
   try {
     ledger = await openLedger(config);
   } catch (error) {
+    if (error instanceof AssertionFailure) throw error;
     logger.error("ledger.open_failed", { db: shownDb, error });
     throw new CommandError(`cannot open the ledger (${shownDb}): ${(error as Error).message}`, RUN_EXIT.startFailed);
   }
@@ -145,6 +173,7 @@ async function startAndServe(config: Config, logger: Logger, stopRequested: Prom
         : null,
     logger,
     metrics: registry,
+    onAssertionFailure: fatal.report,
   });
   let api: ApiServer;
   try {
@@ -164,6 +193,7 @@ async function startAndServe(config: Config, logger: Logger, stopRequested: Prom
           : { ready: false, reason: "no link signed on to the network" },
       metrics: registry,
       logger,
+      onAssertionFailure: fatal.report,
     });
   } catch (error) {
     await ledger.close();
@@ -183,6 +213,7 @@ async function startAndServe(config: Config, logger: Logger, stopRequested: Prom
           pollMs: config.webhookPollMs,
           metrics: registry,
           logger,
+          onAssertionFailure: fatal.report,
         })
       : null;
   // Holds not cleared or reversed in time release their funds; a cheap sweep, off the authorization path.
@@ -190,12 +221,17 @@ async function startAndServe(config: Config, logger: Logger, stopRequested: Prom
   const expiryTimer = setInterval(() => {
     ledger.expireHolds(Date.now()).then(
       (released) => released > 0 && logger.info("ledger.holds_expired", { released }),
-      (error: unknown) => logger.error("ledger.expiry_failed", { error }),
+      (error: unknown) => (error instanceof AssertionFailure ? fatal.report(error) : logger.error("ledger.expiry_failed", { error })),
     );
   }, expirySweepMs);
+  stops.stopAuthorizing = (failure) => {
+    processor.stopAuthorizing(failure);
+    clearInterval(expiryTimer);
+  };
+  if (fatal.assertionFailure !== null) stops.stopAuthorizing(fatal.assertionFailure); // broke while starting
 
   // Events past their retention go, delivered or not, in small steps off the authorization path.
-  const pruner = new EventPruner({ ledger, retentionMs: config.eventRetentionHours * 3_600_000, logger });
+  const pruner = new EventPruner({ ledger, retentionMs: config.eventRetentionHours * 3_600_000, logger, onAssertionFailure: fatal.report });
 
   processor.start();
   notifier?.start();
@@ -247,7 +283,8 @@ ${flags.join("\n")}
 
 Exit codes: 0 clean shutdown · 1 shutdown incomplete (drain deadline passed) · 2 configuration error ·
 3 start-up failed (ledger or API) · 70 an unexpected error (a bug; logged) stopped the processor, in order ·
-130/143 a second SIGINT/SIGTERM cut the shutdown short.`;
+71 a broken invariant (an assertion; logged fatal.assertion_failed) stopped it: nothing more authorized,
+then in order · 130/143 a second SIGINT/SIGTERM cut the shutdown short.`;
 }
 
 export const runCommand: Command = {

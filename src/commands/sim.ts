@@ -10,8 +10,8 @@ import { renderHtmlReport } from "../sim/report-html.ts";
 import { formatSummary, progressPrinter } from "../sim/report-text.ts";
 import { SimError, startSimulation, type SimOptions } from "../sim/run.ts";
 import { CommandError, parseFlags, UsageError, type Command } from "./cli.ts";
+import { splitHostPort } from "../domain/host-port.ts";
 
-const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export const simCommand: Command = {
   name: "sim",
@@ -129,8 +129,8 @@ type Flags = Record<string, string | boolean | undefined>;
 async function optionsFromFlags(values: Flags): Promise<SimOptions> {
   const text = (name: string) => values[name] as string | undefined;
   const listen = text("listen") ?? "127.0.0.1:8583";
-  const match = HOST_PORT.exec(listen);
-  if (!match || Number(match[2]) > 65535) throw new UsageError(`--listen expects HOST:PORT, got "${listen}"`);
+  const address = splitHostPort(listen);
+  if (address === null) throw new UsageError(`--listen expects HOST:PORT, got "${listen}"`);
   const profile = text("profile") ?? "iso87-ascii";
   if (!isProfileName(profile)) throw new UsageError(`unknown profile "${profile}"; choose one of ${PROFILE_NAMES.join(", ")}`);
   const api = text("api");
@@ -194,8 +194,8 @@ async function optionsFromFlags(values: Flags): Promise<SimOptions> {
     cards = { api: { baseUrl: api!, token: process.env.SEKISHO_API_TOKEN! }, users: numbers.users };
   }
   return {
-    hostname: match[1]!.replace(/^\[|\]$/g, ""),
-    port: Number(match[2]),
+    hostname: address.host.replace(/^\[|\]$/g, ""),
+    port: address.port,
     profile,
     connectionsMax: numbers.connectionsMax,
     links: numbers.links,

@@ -1,7 +1,10 @@
 import type { MessageBuilder } from "../iso8583/message-builder.ts";
 import type { MessageView } from "../iso8583/message-view.ts";
-import type { AuthorizationDecision, AuthorizationRequest, Ledger, ResponseCode } from "../ledger/ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../domain/authorization.ts";
+import type { ResponseCode } from "../domain/response-codes.ts";
+import type { Ledger } from "../ledger/ledger.ts";
 import type { LinkSession } from "../link/session.ts";
+import { AssertionFailure, type AssertionFailureSink } from "../ops/assert.ts";
 import type { Logger } from "../ops/log.ts";
 import type { EngineMetrics } from "./engine-metrics.ts";
 import type { FlowControl } from "./flow-control.ts";
@@ -23,12 +26,22 @@ export interface TaskContext {
   readonly requestDeadlineMs: number;
   /** A key for logs (never the PAN): used when a response cannot be delivered. */
   readonly describe: (view: MessageView) => string;
+  /** True once an invariant broke anywhere: nothing more goes to the ledger, nothing more from it is answered. */
+  readonly invariantBroken: () => boolean;
+  /** A broken invariant met here: stops authorizing and hands it to the process's fatal handler. */
+  readonly onAssertionFailure: AssertionFailureSink;
 }
 
 /**
  * One of the fixed set of authorization tasks, started once. Each turn it takes up to `batchSizeMax` queued
  * requests, answers 91 to those past their deadline (no ledger effect), hands the rest to the ledger as one
  * batch — one durable commit — and only then writes the answers: one write per link per batch.
+ *
+ * A broken invariant (an AssertionFailure from the ledger) is not a ledger failure: it is handed to
+ * `onAssertionFailure` and nothing more is authorized. The batch that broke it was rolled back with the
+ * throw, so nothing was decided: its requests, and every one after, get 91 without the ledger — the
+ * network stands in, as it would after a timeout, only sooner — and a batch whose decisions come back after
+ * the invariant broke (another task's) is answered 91 too: no decision made since can be trusted.
  */
 export class AuthorizationTask {
   private readonly batch: RequestBatch;
@@ -92,15 +105,20 @@ export class AuthorizationTask {
       }
     }
     let decisions: AuthorizationDecision[] | null = null;
-    if (requests.length > 0) {
+    if (requests.length > 0 && !this.context.invariantBroken()) {
       try {
         decisions = await this.context.ledger.authorizeBatch(requests);
-        if (decisions.length !== requests.length) throw new Error("ledger returned a decision count that does not match");
+        if (decisions.length !== requests.length) throw new AssertionFailure("ledger returned a decision count that does not match");
       } catch (error) {
-        metrics.ledgerFailures.inc();
-        logger.error("engine.ledger_batch_failed", { requests: requests.length, error });
         decisions = null;
+        if (error instanceof AssertionFailure) this.context.onAssertionFailure(error);
+        else {
+          metrics.ledgerFailures.inc();
+          logger.error("engine.ledger_batch_failed", { requests: requests.length, error });
+        }
       }
+      // After the await: an invariant may have broken meanwhile, in this batch or another task's.
+      if (this.context.invariantBroken()) decisions = null;
     }
     // Decisions are durable now: answer everything in the batch, in order.
     let next = 0;

@@ -2,18 +2,16 @@ import { CodecError } from "../iso8583/errors.ts";
 import type { MessageBuilder } from "../iso8583/message-builder.ts";
 import type { MessageView } from "../iso8583/message-view.ts";
 import { ignoredFields, validateMessage } from "../iso8583/validate.ts";
-import type { ResponseCode } from "../ledger/ledger.ts";
+import { AUTHORIZED_MTIS } from "../domain/message-kinds.ts";
+import type { ResponseCode } from "../domain/response-codes.ts";
 import { buildNetworkAnswer, MTI_NETWORK_REQUEST, MTI_NETWORK_RESPONSE } from "../link/network-management.ts";
 import type { FrameSink, LinkSession } from "../link/session.ts";
 import type { Logger } from "../ops/log.ts";
-import { assert } from "./assert.ts";
+import { assert } from "../ops/assert.ts";
 import type { EngineMetrics } from "./engine-metrics.ts";
 import type { FlowControl } from "./flow-control.ts";
 import { buildCodeOnlyResponse, buildUndecodableResponse } from "./responses.ts";
 import type { RequestRing, ViewPool } from "./ring.ts";
-
-/** The requests that go to the ledger; everything else is answered (or dropped) right here. */
-export const AUTHORIZED_MTIS: ReadonlySet<number> = new Set([100, 101, 120, 121, 200, 201, 400, 401, 420, 421]);
 
 /** What the dispatcher does with an authorization request. */
 export type DispatchMode = "queue" | "decline";
@@ -30,7 +28,7 @@ export interface DispatchContext {
 
 /**
  * Frames in: decode into the session's scratch view, then route by MTI. Network management is answered
- * inline; authorization requests go to the ring (the scratch view moves with them and the session gets a
+ * inline; authorization requests (AUTHORIZED_MTIS, src/domain/message-kinds.ts) go to the ring (the scratch view moves with them and the session gets a
  * fresh one from the pool); bad input gets its protocol answer — 30 when MTI and STAN can be read — and is
  * counted. Synchronous and allocation-free on the happy path; it never throws for anything the network sent.
  */

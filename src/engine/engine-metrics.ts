@@ -1,6 +1,6 @@
 import type { Counter, Gauge, Histogram, MetricsRegistry } from "../ops/metrics.ts";
 
-/** The engine's metrics, registered once; see the README's metrics list. */
+/** The engine's metrics, registered once; see the metrics list in docs/operating.md. */
 export interface EngineMetrics {
   readonly messages: Counter;
   readonly latency: Histogram;

@@ -4,7 +4,7 @@ import { MessageView } from "../iso8583/message-view.ts";
 import type { CompiledProfile } from "../iso8583/spec.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { CodecError } from "../iso8583/errors.ts";
-import type { FramingErrorCode } from "../link/framing.ts";
+import type { FramingErrorCode } from "../iso8583/framing.ts";
 import { LINK_STATES, NetworkLink, type LinkObserver, type LinkState } from "../link/network-link.ts";
 import { MTI_NETWORK_REQUEST } from "../link/network-management.ts";
 import type { LinkSession } from "../link/session.ts";
@@ -12,7 +12,7 @@ import type { UnsentFrames } from "../link/writer.ts";
 import type { Logger } from "../ops/log.ts";
 import type { MetricsRegistry } from "../ops/metrics.ts";
 import { settledWithin } from "../ops/settled-within.ts";
-import { assert } from "./assert.ts";
+import { assert, failLoudly, type AssertionFailure, type AssertionFailureSink } from "../ops/assert.ts";
 import { AuthorizationTask, type RequestMapper } from "./authorization-task.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { registerEngineMetrics, type EngineMetrics } from "./engine-metrics.ts";
@@ -51,6 +51,11 @@ export interface ProcessorOptions {
   base1Header: Base1Header | null;
   logger: Logger;
   metrics: MetricsRegistry;
+  /**
+   * Where a broken invariant met by an authorization task goes, after the processor stopped authorizing
+   * (stopAuthorizing): the process's fatal handler. By default it is thrown from a timer, uncaught.
+   */
+  onAssertionFailure?: AssertionFailureSink;
   clock?: () => number;
   random?: () => number;
 }
@@ -66,7 +71,7 @@ export interface ShutdownReport {
 
 /**
  * The processor: links → dispatcher → ring → authorization tasks → writers, wired once at start-up with
- * every buffer allocated up front, and the ordered shutdown (README: signals and exit codes).
+ * every buffer allocated up front, and the ordered shutdown (docs/operating.md: signals and exit codes).
  */
 export class Processor implements LinkObserver {
   readonly metrics: EngineMetrics;
@@ -79,6 +84,8 @@ export class Processor implements LinkObserver {
   private taskRuns: Array<Promise<void>> = [];
   private readonly sessions = new Set<LinkSession>();
   private stopping = false;
+  /** The first broken invariant: from then on nothing goes to the ledger (stopAuthorizing). */
+  private brokenBy: AssertionFailure | null = null;
   private shutdownRun: Promise<ShutdownReport> | null = null;
   private readonly clock: () => number;
   /** Decodes the frames a closed link left unsent, to name each lost response (cold path). */
@@ -127,6 +134,11 @@ export class Processor implements LinkObserver {
           clock: this.clock,
           requestDeadlineMs: options.requestDeadlineMs,
           describe: options.describe,
+          invariantBroken: () => this.brokenBy !== null,
+          onAssertionFailure: (failure) => {
+            this.stopAuthorizing(failure);
+            (options.onAssertionFailure ?? failLoudly)(failure);
+          },
         }),
       );
     }
@@ -177,9 +189,21 @@ export class Processor implements LinkObserver {
     for (const link of this.links) link.start();
   }
 
+  /**
+   * A broken invariant (here or anywhere in the process): no decision is trusted any more. From now on
+   * every authorization request gets 91 without the ledger — those the network sends, inline; those queued
+   * and those whose batch is at the ledger, from their task — until the ordered shutdown, which still
+   * flushes what was answered before, signs off and closes. Only the first failure counts.
+   */
+  stopAuthorizing(failure: AssertionFailure): void {
+    if (this.brokenBy !== null) return;
+    this.brokenBy = failure;
+    this.dispatcher.mode = "decline";
+  }
+
   /** Ready: not stopping, and at least one link signed on. */
   get ready(): boolean {
-    return !this.stopping && this.links.some((link) => link.state === "ready");
+    return !this.stopping && this.brokenBy === null && this.links.some((link) => link.state === "ready");
   }
 
   get queued(): number {

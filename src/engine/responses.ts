@@ -1,7 +1,8 @@
 import type { MessageBuilder } from "../iso8583/message-builder.ts";
 import type { MessageView } from "../iso8583/message-view.ts";
 import { beginResponse } from "../iso8583/response.ts";
-import type { AuthorizationDecision, ResponseCode } from "../ledger/ledger.ts";
+import type { AuthorizationDecision } from "../domain/authorization.ts";
+import type { ResponseCode } from "../domain/response-codes.ts";
 
 /** An answer that needs no ledger: a decline or error code with the request's fields echoed. */
 export function buildCodeOnlyResponse(builder: MessageBuilder, request: MessageView, code: ResponseCode): MessageBuilder {

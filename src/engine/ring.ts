@@ -1,6 +1,6 @@
 import type { MessageView } from "../iso8583/message-view.ts";
 import type { LinkSession } from "../link/session.ts";
-import { assert } from "./assert.ts";
+import { assert } from "../ops/assert.ts";
 
 /**
  * The bounded queue between the links and the authorization tasks. Its capacity (a power of two) is fixed

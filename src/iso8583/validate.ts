@@ -1,3 +1,4 @@
+import { MESSAGE_TYPES, type ValidationRuleKey } from "../domain/message-kinds.ts";
 import type { MessageView } from "./message-view.ts";
 
 /**
@@ -17,7 +18,7 @@ export interface ValidationIssue {
 
 /**
  * What a class does with a field it reads nothing from.
- * - "checked": a request (0100, 0200) asks us to move money. Every field present must pass its content
+ * - "checked": a request (0100, 0200 and their repeats) asks us to move money. Every field present must pass its content
  *   rule, used or not: a malformed field hints at a garbled message, and refusing it (30) costs nothing —
  *   nothing is held, and the acquirer can send it again corrected.
  * - "ignored": a reversal or an advice reports what already happened. Refusing it for a field we have no
@@ -46,18 +47,13 @@ const ADVICE: ClassRule = { required: [3, 4, 7, 11, 32], card: CARD_IDENTIFIED, 
 const REVERSAL: ClassRule = { required: [2, 3, 4, 7, 11, 32], card: [], used: [...MAPPED, 90, 95], extra: "ignored" };
 const NETWORK_MANAGEMENT: ClassRule = { required: [7, 11, 70], card: [], used: [], extra: "checked" };
 
-/** The rule for each MTI we answer. */
+const RULES_BY_KEY: Record<ValidationRuleKey, ClassRule> = { request: REQUEST, advice: ADVICE, reversal: REVERSAL };
+const MTI_NETWORK_MANAGEMENT = 800;
+
+/** The rule for each MTI we answer: the message-kind table's rule key for each MTI we authorize, and 0800. */
 export const CLASS_RULES: ReadonlyMap<number, ClassRule> = new Map<number, ClassRule>([
-  [100, REQUEST],
-  [101, REQUEST],
-  [200, REQUEST],
-  [120, ADVICE],
-  [121, ADVICE],
-  [400, REVERSAL],
-  [401, REVERSAL],
-  [420, REVERSAL],
-  [421, REVERSAL],
-  [800, NETWORK_MANAGEMENT],
+  ...[...MESSAGE_TYPES].map(([mti, type]): [number, ClassRule] => [mti, RULES_BY_KEY[type.validation]]),
+  [MTI_NETWORK_MANAGEMENT, NETWORK_MANAGEMENT],
 ]);
 
 type DateFormat = "MMDDhhmmss" | "hhmmss" | "MMDD" | "YYMM" | "YYMMDD";

@@ -1,4 +1,4 @@
-import type { CardLimits } from "./ledger.ts";
+import type { CardLimits } from "../domain/card-limits.ts";
 import { LedgerError } from "./ledger.ts";
 import { isPositiveMinor } from "./money.ts";
 

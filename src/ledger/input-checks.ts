@@ -1,7 +1,10 @@
 import { isExpiry } from "../authorize/checks.ts";
 import { maskText } from "../ops/mask.ts";
 import { validateLimits } from "./card-limits.ts";
-import { LedgerError, TERMINAL_CARD_STATUSES, type CardLimits, type CardStatus } from "./ledger.ts";
+import type { CardLimits } from "../domain/card-limits.ts";
+import { isCardStatus, TERMINAL_CARD_STATUSES, type CardStatus } from "../domain/card-status.ts";
+import { PAN_DIGITS_TEXT } from "../domain/pan.ts";
+import { LedgerError } from "./ledger.ts";
 import { isPositiveMinor } from "./money.ts";
 import { isPan } from "./pan-vault.ts";
 
@@ -11,7 +14,6 @@ import { isPan } from "./pan-vault.ts";
  */
 const TEXT_MAX = 256;
 const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
-const CARD_STATUSES: readonly CardStatus[] = ["active", "suspended", "lost", "stolen", "closed"];
 
 export function optionalText(value: unknown, what: string): string | null {
   if (value === undefined || value === null) return null;
@@ -29,13 +31,13 @@ export function checkCurrency(currency: unknown): number {
 }
 
 export function checkNewCard(input: { pan: string; expiry: string; limits?: Partial<CardLimits> }): Partial<CardLimits> {
-  if (typeof input.pan !== "string" || !isPan(input.pan)) throw new LedgerError("invalid_input", "PAN must be 12 to 19 digits");
+  if (typeof input.pan !== "string" || !isPan(input.pan)) throw new LedgerError("invalid_input", `PAN must be ${PAN_DIGITS_TEXT}`);
   if (typeof input.expiry !== "string" || !isExpiry(input.expiry)) throw new LedgerError("invalid_input", "expiry must be YYMM");
   return validateLimits(input.limits);
 }
 
 export function checkStatus(status: CardStatus | undefined): void {
-  if (status !== undefined && !CARD_STATUSES.includes(status)) throw new LedgerError("invalid_input", "unknown card status");
+  if (status !== undefined && !isCardStatus(status)) throw new LedgerError("invalid_input", "unknown card status");
 }
 
 /** Lost, stolen and closed are final. */

@@ -1,3 +1,5 @@
+import { AssertionFailure } from "../ops/assert.ts";
+
 /**
  * Money is an integer number of minor units. Sums are asserted to stay integers well inside the range a
  * double holds exactly: a balance outside it is a programmer error, not a business outcome.
@@ -6,7 +8,7 @@ export const MINOR_AMOUNT_MAX = 999_999_999_999_999; // 10^15 − 1, three digit
 
 export function assertMinor(value: number, what: string): number {
   if (!Number.isSafeInteger(value) || Math.abs(value) > MINOR_AMOUNT_MAX) {
-    throw new Error(`assertion: ${what} is not an amount in minor units (${value})`);
+    throw new AssertionFailure(`${what} is not an amount in minor units (${value})`);
   }
   return value;
 }

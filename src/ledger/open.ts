@@ -1,17 +1,14 @@
-import { defaultOf, isPostgresUrl, type Config } from "../config.ts";
 import { LedgerError, type Ledger } from "./ledger.ts";
 import { openPostgresLedger } from "./postgres/postgres-ledger.ts";
 import { openSqliteLedger } from "./sqlite/sqlite-ledger.ts";
+import { isPostgresUrl, LEDGER_DEFAULTS, type LedgerConfig } from "./open-options.ts";
+
+export { isPostgresUrl, type LedgerConfig };
 
 /**
  * Picks the ledger for the configured `db`: a PostgreSQL URL selects the shared ledger, anything else is
  * the path of an embedded SQLite file.
  */
-export type LedgerConfig = Pick<Config, "db" | "sqliteSynchronous" | "sqliteBusyTimeoutMs" | "holdTimeoutSeconds" | "currency" | "panKey"> &
-  Partial<Pick<Config, "sqliteKeyMergeKeysMax" | "sqliteKeyMergeSliceKeysMax" | "sqliteRecentRecordsMax" | "sqliteWalAutocheckpointPages" | "postgresPoolMax" | "postgresConnectTimeoutMs" | "postgresStatementTimeoutMs" | "postgresCommitCheckTimeoutMs" | "webhookUrl">>;
-
-export { isPostgresUrl };
-
 export async function openLedger(config: LedgerConfig, options: { clock?: () => number } = {}): Promise<Ledger> {
   if (config.panKey === undefined) {
     throw new LedgerError("invalid_input", "SEKISHO_PAN_KEY is not set: 32 bytes as 64 hex characters encrypt and index card numbers");
@@ -23,10 +20,10 @@ export async function openLedger(config: LedgerConfig, options: { clock?: () => 
   if (isPostgresUrl(config.db)) {
     return openPostgresLedger({
       url: config.db,
-      poolMax: config.postgresPoolMax ?? (defaultOf("postgresPoolMax") as number),
-      connectTimeoutMs: config.postgresConnectTimeoutMs ?? (defaultOf("postgresConnectTimeoutMs") as number),
-      statementTimeoutMs: config.postgresStatementTimeoutMs ?? (defaultOf("postgresStatementTimeoutMs") as number),
-      commitCheckTimeoutMs: config.postgresCommitCheckTimeoutMs ?? (defaultOf("postgresCommitCheckTimeoutMs") as number),
+      poolMax: config.postgresPoolMax ?? LEDGER_DEFAULTS.postgresPoolMax,
+      connectTimeoutMs: config.postgresConnectTimeoutMs ?? LEDGER_DEFAULTS.postgresConnectTimeoutMs,
+      statementTimeoutMs: config.postgresStatementTimeoutMs ?? LEDGER_DEFAULTS.postgresStatementTimeoutMs,
+      commitCheckTimeoutMs: config.postgresCommitCheckTimeoutMs ?? LEDGER_DEFAULTS.postgresCommitCheckTimeoutMs,
       holdTimeoutSeconds: config.holdTimeoutSeconds,
       currency: config.currency,
       panKeyHex: config.panKey,
@@ -41,10 +38,10 @@ export async function openLedger(config: LedgerConfig, options: { clock?: () => 
     holdTimeoutSeconds: config.holdTimeoutSeconds,
     currency: config.currency,
     panKeyHex: config.panKey,
-    keyMergeKeysMax: config.sqliteKeyMergeKeysMax ?? (defaultOf("sqliteKeyMergeKeysMax") as number),
-    keyMergeSliceKeysMax: config.sqliteKeyMergeSliceKeysMax ?? (defaultOf("sqliteKeyMergeSliceKeysMax") as number),
-    recentRecordsMax: config.sqliteRecentRecordsMax ?? (defaultOf("sqliteRecentRecordsMax") as number),
-    walAutocheckpointPages: config.sqliteWalAutocheckpointPages ?? (defaultOf("sqliteWalAutocheckpointPages") as number),
+    keyMergeKeysMax: config.sqliteKeyMergeKeysMax ?? LEDGER_DEFAULTS.sqliteKeyMergeKeysMax,
+    keyMergeSliceKeysMax: config.sqliteKeyMergeSliceKeysMax ?? LEDGER_DEFAULTS.sqliteKeyMergeSliceKeysMax,
+    recentRecordsMax: config.sqliteRecentRecordsMax ?? LEDGER_DEFAULTS.sqliteRecentRecordsMax,
+    walAutocheckpointPages: config.sqliteWalAutocheckpointPages ?? LEDGER_DEFAULTS.sqliteWalAutocheckpointPages,
     queueEvents,
     ...clock,
   });

@@ -1,5 +1,7 @@
 import { maskPan } from "../iso8583/sensitive.ts";
 import { LedgerError } from "./ledger.ts";
+import { AssertionFailure } from "../ops/assert.ts";
+import { isPanDigits, PAN_DIGITS_MAX, PAN_DIGITS_TEXT } from "../domain/pan.ts";
 
 /**
  * Card numbers at rest. One 32-byte program key (SEKISHO_PAN_KEY) yields two subkeys, so that the lookup
@@ -17,7 +19,6 @@ const CHECK_LABEL = "sekisho pan key check v1";
 const SEAL_VERSION = 1;
 const IV_BYTES = 12;
 const ADDITIONAL_DATA = new TextEncoder().encode("sekisho-pan");
-const PAN = /^\d{12,19}$/;
 
 export const PAN_INDEX_BYTES = 32;
 /** Bun writes a digest only into a buffer large enough for any digest. */
@@ -35,7 +36,7 @@ export interface PanVault {
 }
 
 export function isPan(value: string): boolean {
-  return PAN.test(value);
+  return isPanDigits(value);
 }
 
 export function panDisplay(pan: string): { panMasked: string; last4: string } {
@@ -48,14 +49,13 @@ function subkey(master: Uint8Array, label: string): Uint8Array<ArrayBuffer> {
 
 const SHA256_BLOCK_BYTES = 64;
 const SHA256_BYTES = 32;
-const PAN_DIGITS_MAX = 19;
 
 /**
  * HMAC-SHA256 with a fixed key of at most one block, for messages of at most 19 ASCII characters:
  * H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)), the padded keys computed once.
  */
 function hmacSha256Into(key: Uint8Array): (message: string, out: Uint8Array) => void {
-  if (key.length > SHA256_BLOCK_BYTES) throw new Error("assertion: HMAC key longer than a block");
+  if (key.length > SHA256_BLOCK_BYTES) throw new AssertionFailure("HMAC key longer than a block");
   const inner = new Uint8Array(SHA256_BLOCK_BYTES + PAN_DIGITS_MAX);
   const outer = new Uint8Array(SHA256_BLOCK_BYTES + SHA256_BYTES);
   for (let i = 0; i < SHA256_BLOCK_BYTES; i++) {
@@ -66,7 +66,7 @@ function hmacSha256Into(key: Uint8Array): (message: string, out: Uint8Array) => 
   const innerViews = Array.from({ length: PAN_DIGITS_MAX + 1 }, (_, n) => inner.subarray(0, SHA256_BLOCK_BYTES + n));
   const innerHash = outer.subarray(SHA256_BLOCK_BYTES);
   return (message, out) => {
-    if (message.length > PAN_DIGITS_MAX) throw new LedgerError("invalid_input", "PAN longer than 19 digits");
+    if (message.length > PAN_DIGITS_MAX) throw new LedgerError("invalid_input", `PAN longer than ${PAN_DIGITS_MAX} digits`);
     for (let i = 0; i < message.length; i++) inner[SHA256_BLOCK_BYTES + i] = message.charCodeAt(i);
     Bun.SHA256.hash(innerViews[message.length]!, innerHash);
     Bun.SHA256.hash(outer, out);
@@ -89,7 +89,7 @@ export async function createPanVault(keyHex: string): Promise<PanVault> {
     },
     indexInto,
     async seal(pan) {
-      if (!isPan(pan)) throw new LedgerError("invalid_input", "PAN must be 12 to 19 digits");
+      if (!isPan(pan)) throw new LedgerError("invalid_input", `PAN must be ${PAN_DIGITS_TEXT}`);
       const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
       const params = { name: "AES-GCM", iv, additionalData: ADDITIONAL_DATA };
       const ciphertext = new Uint8Array(await crypto.subtle.encrypt(params, sealKey, new TextEncoder().encode(pan)));

@@ -1,16 +1,9 @@
 import type { AccountState, CardState } from "./batch/state.ts";
 import { isoTime, sequenceId } from "./ids.ts";
-import {
-  LedgerError,
-  type AccountBalances,
-  type Card,
-  type OutboxEvent,
-  type ResponseCode,
-  type TransactionKind,
-  type TransactionRecord,
-  type User,
-} from "./ledger.ts";
+import type { ResponseCode } from "../domain/response-codes.ts";
+import { LedgerError, type AccountBalances, type Card, type OutboxEvent, type TransactionKind, type TransactionRecord, type User } from "./ledger.ts";
 import { panDisplay } from "./pan-vault.ts";
+import { maskText } from "../ops/mask.ts";
 
 /**
  * How stored rows are shown to the Processor API and the webhook: the same for every ledger, from rows
@@ -203,4 +196,13 @@ function transactionData(row: EventRow): Record<string, unknown> {
     };
   }
   return data;
+}
+
+/** DE 43 is 40 characters: name (25), city (13), country (2). Shorter values are all name. */
+export function splitMerchant(value: string | null): { name: string | null; location: string | null } {
+  if (value === null) return { name: null, location: null };
+  const text = maskText(value);
+  const name = text.slice(0, 25).trim();
+  const location = text.slice(25).replace(/\s+/g, " ").trim();
+  return { name: name === "" ? null : name, location: location === "" ? null : location };
 }

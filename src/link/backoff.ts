@@ -1,7 +1,9 @@
 /**
- * Re-dial delays: exponential from `minMs`, doubling per failed attempt up to `maxMs`, with "full jitter"
+ * Re-dial delays: exponential from `minMs`, doubling per failed attempt up to `maxMs`, with "equal jitter"
  * (a uniform draw between half the step and the step) so that several links, or several processors,
- * do not hammer the network in lockstep after it comes back.
+ * do not hammer the network in lockstep after it comes back. Never longer than the step: a link is back
+ * as soon as the backoff allows. (Webhook retries, src/notify/backoff.ts, spread ±25% around their step
+ * instead; the two are kept apart because merging them would change one of the two schedules.)
  */
 export interface BackoffOptions {
   minMs: number;

@@ -3,7 +3,7 @@ import type { Base1Header } from "../iso8583/base1-header.ts";
 import type { CompiledProfile } from "../iso8583/spec.ts";
 import type { Logger } from "../ops/log.ts";
 import { backoffDelayMs } from "./backoff.ts";
-import type { FramingError, FramingErrorCode } from "./framing.ts";
+import type { FramingError, FramingErrorCode } from "../iso8583/framing.ts";
 import { NETWORK_MANAGEMENT_CODE } from "./network-management.ts";
 import { LinkSession, type FrameSink } from "./session.ts";
 import type { UnsentFrames } from "./writer.ts";

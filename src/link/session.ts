@@ -3,7 +3,7 @@ import type { Base1Header } from "../iso8583/base1-header.ts";
 import { MessageBuilder } from "../iso8583/message-builder.ts";
 import type { MessageView } from "../iso8583/message-view.ts";
 import type { CompiledProfile } from "../iso8583/spec.ts";
-import { Framer, FramingError, framePrefixBytes } from "./framing.ts";
+import { Framer, FramingError, framePrefixBytes } from "../iso8583/framing.ts";
 import { buildNetworkRequest, nextStan, type NetworkManagementCode } from "./network-management.ts";
 import { LinkWriter, type UnsentFrames } from "./writer.ts";
 

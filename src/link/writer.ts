@@ -1,6 +1,7 @@
 import type { MessageBuilder } from "../iso8583/message-builder.ts";
 import type { Framing } from "../iso8583/spec.ts";
-import { framePrefixBytes, writeFramePrefix } from "./framing.ts";
+import { framePrefixBytes, writeFramePrefix } from "../iso8583/framing.ts";
+import { assert } from "../ops/assert.ts";
 
 /**
  * The outgoing side of one connection. Responses produced in one turn are encoded back to back into one
@@ -27,10 +28,6 @@ export interface UnsentFrames {
 
 const INITIAL_BYTES = 64 * 1024;
 
-/** A broken invariant of the writer's own bookkeeping is a bug: crash loudly (link sits below engine). */
-function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`assertion failed: ${message}`);
-}
 const NOTHING_UNSENT: UnsentFrames = { bytes: 0, frames: [] };
 
 export class LinkWriter {

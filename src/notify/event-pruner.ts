@@ -1,5 +1,6 @@
 import type { Ledger } from "../ledger/ledger.ts";
 import type { Logger } from "../ops/log.ts";
+import { AssertionFailure, failLoudly, type AssertionFailureSink } from "../ops/assert.ts";
 
 /**
  * Keeps the outbox to its retention: every `intervalMs`, deletes the events older than `retentionMs`,
@@ -20,6 +21,8 @@ export interface EventPrunerOptions {
   /** Steps one turn takes at most (PRUNE_STEPS_PER_TURN_MAX when absent). */
   readonly stepsPerTurnMax?: number;
   readonly clock?: () => number;
+  /** Where a broken invariant met by a turn goes (the process's fatal handler); thrown uncaught by default. */
+  readonly onAssertionFailure?: AssertionFailureSink;
 }
 
 /**
@@ -46,7 +49,7 @@ export class EventPruner {
     this.stepRowsMax = options.stepRowsMax ?? PRUNE_STEP_ROWS;
     this.stepsPerTurnMax = options.stepsPerTurnMax ?? PRUNE_STEPS_PER_TURN_MAX;
     if (!(options.retentionMs >= 1 && this.intervalMs >= 1 && this.stepRowsMax >= 1 && this.stepsPerTurnMax >= 1)) {
-      throw new Error("assertion: retentionMs, intervalMs, stepRowsMax and stepsPerTurnMax must be positive");
+      throw new AssertionFailure("retentionMs, intervalMs, stepRowsMax and stepsPerTurnMax must be positive");
     }
   }
 
@@ -79,7 +82,11 @@ export class EventPruner {
         if (result.pruned < this.stepRowsMax) break;
       }
     } catch (error) {
-      this.options.logger.warn("notify.prune_failed", { error });
+      if (error instanceof AssertionFailure) {
+        // Not an operating error: no more turns, and the process stops.
+        this.stopping = true;
+        (this.options.onAssertionFailure ?? failLoudly)(error);
+      } else this.options.logger.warn("notify.prune_failed", { error });
     }
     if (total.undelivered > 0) {
       // A receiver down for longer than the retention has missed these for good.

@@ -1,12 +1,13 @@
 import { hostname } from "node:os";
 import packageJson from "../../package.json" with { type: "json" };
-import { currencyAlpha } from "../api/currency.ts";
+import { currencyAlpha } from "../domain/currency.ts";
 import type { Ledger, OutboxEvent } from "../ledger/ledger.ts";
+import { AssertionFailure, failLoudly, type AssertionFailureSink } from "../ops/assert.ts";
 import type { Logger } from "../ops/log.ts";
 import type { MetricsRegistry } from "../ops/metrics.ts";
 import { settledWithin } from "../ops/settled-within.ts";
 import { retryDelayMs } from "./backoff.ts";
-import { webhookBody } from "./event-body.ts";
+import { webhookBody } from "../ledger/event-body.ts";
 import { registerNotifierMetrics, type NotifierMetrics } from "./notifier-metrics.ts";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature.ts";
 
@@ -33,6 +34,11 @@ export interface NotifierOptions {
   readonly clock?: () => number;
   readonly random?: () => number;
   readonly fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /**
+   * Where a broken invariant met by the loop or a delivery goes (the process's fatal handler): the notifier
+   * stops claiming instead of retrying. Thrown uncaught by default.
+   */
+  readonly onAssertionFailure?: AssertionFailureSink;
 }
 
 /** How long a claimed event stays ours past its attempt's timeout (covers the ledger update after it). */
@@ -119,6 +125,10 @@ export class Notifier {
           claimedFull = events.length === limit;
         }
       } catch (error) {
+        if (error instanceof AssertionFailure) {
+          this.brokenInvariant(error);
+          break;
+        }
         this.metrics.claimFailures.inc();
         this.options.logger.warn("notify.claim_failed", { error });
       }
@@ -127,6 +137,13 @@ export class Notifier {
       const room = this.inFlight.size < this.options.concurrency;
       await this.sleep(claimedFull && room ? 0 : this.options.pollMs);
     }
+  }
+
+  /** Not an operating error: no more claims, and the failure goes to the process's fatal handler. */
+  private brokenInvariant(failure: AssertionFailure): void {
+    this.stopping = true;
+    this.wake();
+    (this.options.onAssertionFailure ?? failLoudly)(failure);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -186,6 +203,10 @@ export class Notifier {
         });
       }
     } catch (error) {
+      if (error instanceof AssertionFailure) {
+        this.brokenInvariant(error);
+        return;
+      }
       // The lease runs out and the event is claimed again: at least once still holds.
       this.metrics.claimFailures.inc();
       this.options.logger.error("notify.outbox_update_failed", { event_id: event.id, error });

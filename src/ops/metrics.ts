@@ -144,7 +144,7 @@ export class MetricsRegistry {
   histogram(name: string, help: string, buckets: readonly number[], labelNames: readonly string[] = []): Histogram {
     return this.register(name, new Histogram(name, help, buckets, labelNames));
   }
-  /** What is registered: name, type, help and label names (for the README's metrics list and its test). */
+  /** What is registered: name, type, help and label names (for the metrics list in docs/operating.md and its test). */
   list(): MetricDescription[] {
     return [...this.metrics.values()].map((metric) => ({
       name: metric.name,

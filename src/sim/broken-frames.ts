@@ -1,5 +1,5 @@
 import type { Framing } from "../iso8583/spec.ts";
-import { framePrefixBytes, writeFramePrefix } from "../link/framing.ts";
+import { framePrefixBytes, writeFramePrefix } from "../iso8583/framing.ts";
 import type { SeededRandom } from "./random.ts";
 
 /**

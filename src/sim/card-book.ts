@@ -1,12 +1,12 @@
+import type { CardStatus } from "../domain/card-status.ts";
+import { PAN_DIGITS_TEXT, PAN_PATTERN } from "../domain/pan.ts";
+
 /**
  * The simulator's own model of the cards it drives and the prepaid accounts behind them. One card per
  * account. The model is kept exact — every answer the processor gives moves it — so the simulator can
  * predict the next answer (00 versus 51, 61, 65 …) and, at the end, compare every balance with the
  * processor's ledger. Sekisho's ledger is never imported: the processor is a black box.
  */
-export type CardStatus = "active" | "suspended" | "lost" | "stolen" | "closed";
-export const CARD_STATUSES: readonly CardStatus[] = ["active", "suspended", "lost", "stolen", "closed"];
-
 /**
  * What the traffic uses a card for. `normal` and `thin` (little money: natural 51s, advices overdraw it)
  * take the whole mix; `limit_amount` / `limit_count` only plain purchases, so that the per-day counters stay
@@ -65,7 +65,7 @@ export class SimCard {
   uncertain = false;
 
   constructor(index: number, seed: CardSeed) {
-    if (!/^\d{12,19}$/.test(seed.pan)) throw new RangeError(`card ${index}: PAN must be 12-19 digits`);
+    if (!PAN_PATTERN.test(seed.pan)) throw new RangeError(`card ${index}: PAN must be ${PAN_DIGITS_TEXT}`);
     if (!/^\d{4}$/.test(seed.expiry)) throw new RangeError(`card ${index}: expiry must be YYMM`);
     if (!Number.isSafeInteger(seed.availableBalance)) throw new RangeError(`card ${index}: availableBalance must be an integer`);
     this.index = index;

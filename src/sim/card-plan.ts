@@ -1,5 +1,6 @@
-import { luhnCheckDigit as apiLuhnCheckDigit } from "../api/pan.ts";
-import { GENEROUS_LIMITS, type CardLimits, type CardRole, type CardStatus } from "./card-book.ts";
+import { luhnCheckDigit as apiLuhnCheckDigit } from "../domain/luhn.ts";
+import type { CardStatus } from "../domain/card-status.ts";
+import { GENEROUS_LIMITS, type CardLimits, type CardRole } from "./card-book.ts";
 import type { SeededRandom } from "./random.ts";
 
 /**

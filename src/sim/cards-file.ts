@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { CARD_STATUSES, type CardSeed } from "./card-book.ts";
+import { PAN_DIGITS_TEXT, PAN_PATTERN } from "../domain/pan.ts";
+import { CARD_STATUSES } from "../domain/card-status.ts";
+import type { CardSeed } from "./card-book.ts";
 
 /**
  * `--cards FILE`: the cards to drive, when they were issued some other way than through the simulator's
@@ -14,9 +16,9 @@ import { CARD_STATUSES, type CardSeed } from "./card-book.ts";
  * card's position and the key, never the PAN.
  */
 const cardSchema = z.strictObject({
-  pan: z.string().regex(/^\d{12,19}$/, "12 to 19 digits"),
+  pan: z.string().regex(PAN_PATTERN, PAN_DIGITS_TEXT),
   expiry: z.string().regex(/^\d{4}$/, "YYMM"),
-  status: z.enum(CARD_STATUSES as [string, ...string[]]).optional(),
+  status: z.enum(CARD_STATUSES).optional(),
   available_balance: z.number().int(),
   ledger_balance: z.number().int().optional(),
   limits: z

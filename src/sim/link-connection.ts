@@ -1,5 +1,5 @@
 import type { Socket } from "bun";
-import { Framer, writeFramePrefix, framePrefixBytes } from "../link/framing.ts";
+import { Framer, writeFramePrefix, framePrefixBytes } from "../iso8583/framing.ts";
 import type { Framing } from "../iso8583/spec.ts";
 
 /**

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { expiryYearsAhead } from "../../src/api/expiry.ts";
-import { generatePan, isLuhnValid, luhnCheckDigit } from "../../src/api/pan.ts";
+import { generatePan } from "../../src/api/pan.ts";
+import { isLuhnValid, luhnCheckDigit } from "../../src/domain/luhn.ts";
 import { startApi, TEST_BIN, type ApiHarness } from "../support/api-harness.ts";
 
 let api: ApiHarness;

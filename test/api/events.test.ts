@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { webhookBody } from "../../src/notify/event-body.ts";
-import { currencyAlpha } from "../../src/api/currency.ts";
+import { webhookBody } from "../../src/ledger/event-body.ts";
+import { currencyAlpha } from "../../src/domain/currency.ts";
 import { startApi, userWithCard, type ApiHarness } from "../support/api-harness.ts";
 import { authorization } from "../support/authorizations.ts";
 

@@ -16,7 +16,7 @@ afterAll(async () => {
   await api.stop();
 });
 
-/** The contract of DESIGN.md, written out here so that a route dropped from the code fails this test. */
+/** The contract of docs/api.md, written out here so that a route dropped from the code fails this test. */
 const CONTRACT: Array<[string, string]> = [
   ["post", "/v1/users"],
   ["get", "/v1/users/{id}"],

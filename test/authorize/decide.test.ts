@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { approvalCodeSource, isApprovalCode } from "../../src/authorize/approval-code.ts";
 import { decideAdvice, decideAuthorization, decideReversal, type AuthorizationInput } from "../../src/authorize/decide.ts";
 import type { AccountFacts, CardFacts } from "../../src/authorize/facts.ts";
-import type { AuthorizationRequest } from "../../src/ledger/ledger.ts";
+import type { AuthorizationRequest } from "../../src/domain/authorization.ts";
 import { SeededRandom } from "../../src/sim/random.ts";
 import { RequestFactory, testPan } from "../support/requests.ts";
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { replayDecision, resolvePrior, type PriorRecord } from "../../src/authorize/prior.ts";
-import { messageKind, originalKeyFromDe90, transactionKey } from "../../src/authorize/transaction-key.ts";
+import { originalKeyFromDe90, transactionKey } from "../../src/authorize/transaction-key.ts";
+import { messageKind } from "../../src/domain/message-kinds.ts";
 
 const parts = { acquirer: "00012345678", stan: "123456", transmissionDateTime: "1126071245" };
 
@@ -13,6 +14,7 @@ describe("transaction keys", () => {
     const key = transactionKey({ mti: 100, ...parts });
     for (const mti of [101, 120, 121]) expect(transactionKey({ mti, ...parts })).toBe(key);
     expect(transactionKey({ mti: 200, ...parts })).toBe("02:12345678:123456:1126071245");
+    expect(transactionKey({ mti: 201, ...parts })).toBe(transactionKey({ mti: 200, ...parts }));
     for (const mti of [400, 401, 420, 421]) expect(transactionKey({ mti, ...parts })).toBe("04:12345678:123456:1126071245");
   });
 
@@ -32,8 +34,8 @@ describe("transaction keys", () => {
   });
 
   test("message kinds of the MTIs the ledger decides", () => {
-    expect([100, 101, 120, 121, 200, 400, 401, 420, 421, 800, 110].map(messageKind)).toEqual([
-      "authorization", "authorization", "advice", "advice", "financial", "reversal", "reversal", "reversal", "reversal", null, null,
+    expect([100, 101, 120, 121, 200, 201, 400, 401, 420, 421, 800, 110].map(messageKind)).toEqual([
+      "authorization", "authorization", "advice", "advice", "financial", "financial", "reversal", "reversal", "reversal", "reversal", null, null,
     ]);
   });
 });

@@ -4,7 +4,7 @@ import { jsonToBuilder, viewToJson } from "../../src/iso8583/message-json.ts";
 import { MessageView } from "../../src/iso8583/message-view.ts";
 import { loadProfile, PROFILE_NAMES } from "../../src/iso8583/profiles/index.ts";
 import { validateMessage } from "../../src/iso8583/validate.ts";
-import { frameBytes, Framer, FramingError } from "../../src/link/framing.ts";
+import { frameBytes, Framer, FramingError } from "../../src/iso8583/framing.ts";
 import { SeededRandom, seedFromEnvironment } from "../../src/sim/random.ts";
 import { randomMessage } from "../support/random-messages.ts";
 

@@ -74,8 +74,8 @@ describe("requests stay strict", () => {
   });
 
   test("the table covers every MTI the engine sends to the ledger but 0201, and 0800", () => {
-    expect([...CLASS_RULES.keys()].sort((a, b) => a - b)).toEqual([100, 101, 120, 121, 200, 400, 401, 420, 421, 800]);
-    for (const mti of [100, 101, 200]) expect(CLASS_RULES.get(mti)!.extra).toBe("checked");
+    expect([...CLASS_RULES.keys()].sort((a, b) => a - b)).toEqual([100, 101, 120, 121, 200, 201, 400, 401, 420, 421, 800]);
+    for (const mti of [100, 101, 200, 201]) expect(CLASS_RULES.get(mti)!.extra).toBe("checked");
     for (const mti of [120, 121, 400, 401, 420, 421]) expect(CLASS_RULES.get(mti)!.extra).toBe("ignored");
   });
 });

@@ -1,5 +1,5 @@
 import { transactionKey } from "../../src/authorize/transaction-key.ts";
-import type { AuthorizationRequest } from "../../src/ledger/ledger.ts";
+import type { AuthorizationRequest } from "../../src/domain/authorization.ts";
 import type { SqliteLedgerOptions } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { SeededRandom } from "../../src/sim/random.ts";
 import { TEST_ACQUIRER } from "../support/requests.ts";

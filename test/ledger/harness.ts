@@ -1,4 +1,5 @@
-import type { CardLimits, Ledger } from "../../src/ledger/ledger.ts";
+import type { CardLimits } from "../../src/domain/card-limits.ts";
+import type { Ledger } from "../../src/ledger/ledger.ts";
 import { RequestFactory, testPan } from "../support/requests.ts";
 
 /**

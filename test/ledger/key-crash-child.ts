@@ -2,7 +2,7 @@ import { statSync, writeSync } from "node:fs";
 import { DEFAULT_CARD_LIMITS } from "../../src/ledger/card-limits.ts";
 import type { SqliteContext } from "../../src/ledger/sqlite/context.ts";
 import { openDatabase } from "../../src/ledger/sqlite/database.ts";
-import { KeyMerger } from "../../src/ledger/sqlite/key-index.ts";
+import { KeyMerger } from "../../src/ledger/sqlite/key-merger.ts";
 import { openSqliteLedger } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { loadState } from "../../src/ledger/sqlite/load-state.ts";
 import { Writer } from "../../src/ledger/sqlite/writer.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { AuthorizationDecision, AuthorizationRequest, Ledger } from "../../src/ledger/ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../../src/domain/authorization.ts";
+import type { Ledger } from "../../src/ledger/ledger.ts";
 import { SeededRandom, seedFromEnvironment } from "../../src/sim/random.ts";
 import { RequestFactory } from "../support/requests.ts";
 import { balances, cardholder, TEST_NOW_MS, type Cardholder, type LedgerHarness, type OpenHarness } from "./harness.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { SQL } from "bun";
-import type { AuthorizationDecision, AuthorizationRequest } from "../../src/ledger/ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../../src/domain/authorization.ts";
 import { CommitOutcomeUnknown } from "../../src/ledger/postgres/commit-check.ts";
 import type { PostgresLedger, PostgresLedgerOptions } from "../../src/ledger/postgres/postgres-ledger.ts";
 import { CommitCutProxy } from "../support/commit-cut-proxy.ts";

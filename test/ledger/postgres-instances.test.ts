@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { SQL } from "bun";
-import type { AuthorizationDecision, AuthorizationRequest, Ledger, OutboxEvent } from "../../src/ledger/ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../../src/domain/authorization.ts";
+import type { Ledger, OutboxEvent } from "../../src/ledger/ledger.ts";
 import { RequestFactory, testPan } from "../support/requests.ts";
 import { balances, cardholder, type Cardholder } from "./harness.ts";
 import { expectConsistent, usePostgresInstances } from "./postgres-instances.ts";

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { SQL } from "bun";
-import type { AuthorizationDecision, Ledger } from "../../src/ledger/ledger.ts";
+import type { AuthorizationDecision } from "../../src/domain/authorization.ts";
+import type { Ledger } from "../../src/ledger/ledger.ts";
 import { openLedger } from "../../src/ledger/open.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/ledger/postgres/schema.ts";
 import { cutConnections, TEST_POSTGRES_URL } from "../support/postgres.ts";

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, resolveConfig } from "../../src/config.ts";
 import type { NetworkRecord } from "../../src/ledger/batch/records.ts";
+import { AssertionFailure } from "../../src/ops/assert.ts";
 import { openLedger } from "../../src/ledger/open.ts";
 import { RecentRecords } from "../../src/ledger/sqlite/recent-records.ts";
 import type { SqliteLedger } from "../../src/ledger/sqlite/sqlite-ledger.ts";
@@ -38,8 +39,8 @@ describe("recent records", () => {
     const none = new RecentRecords(0);
     none.add(record(1));
     expect(none.size).toBe(0);
-    expect(() => new RecentRecords(-1)).toThrow("assertion");
-    expect(() => new RecentRecords(1.5)).toThrow("assertion");
+    expect(() => new RecentRecords(-1)).toThrow(AssertionFailure);
+    expect(() => new RecentRecords(1.5)).toThrow(AssertionFailure);
   });
 
   test("sqliteRecentRecordsMax resolves at its edges and bounds the ledger that openLedger opens", async () => {

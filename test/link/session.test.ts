@@ -3,7 +3,7 @@ import type { Socket } from "bun";
 import { ConfigError, resolveConfig } from "../../src/config.ts";
 import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { loadProfile } from "../../src/iso8583/profiles/index.ts";
-import type { FramingError } from "../../src/link/framing.ts";
+import type { FramingError } from "../../src/iso8583/framing.ts";
 import { LinkSession, type SessionOptions } from "../../src/link/session.ts";
 
 const profile = loadProfile("iso87-ascii");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { MessageView } from "../../src/iso8583/message-view.ts";
 import { loadProfile } from "../../src/iso8583/profiles/index.ts";
-import { Framer } from "../../src/link/framing.ts";
+import { Framer } from "../../src/iso8583/framing.ts";
 import { LinkWriter, type WritableSocket } from "../../src/link/writer.ts";
 
 /** A socket that accepts at most `acceptMax` bytes per write, and records what it accepted. */

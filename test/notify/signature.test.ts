@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { retryDelayMs } from "../../src/notify/backoff.ts";
-import { webhookBody } from "../../src/notify/event-body.ts";
+import { webhookBody } from "../../src/ledger/event-body.ts";
 import { signatureHeader, verifySignature } from "../../src/notify/signature.ts";
-import { currencyAlpha } from "../../src/api/currency.ts";
+import { currencyAlpha } from "../../src/domain/currency.ts";
 
 const SECRET = "whsec-test-0123456789abcdef";
 

@@ -39,3 +39,38 @@ describe("errors nobody caught", () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 });
+
+describe("a broken invariant", () => {
+  test("reported by a catch site: logged fatal.assertion_failed, heard at once, starts the shutdown; the watchdog exits with its own code", async () => {
+    const { onFatalErrors, FATAL_EVENTS } = await import("../../src/ops/fatal-errors.ts");
+    const { AssertionFailure } = await import("../../src/ops/assert.ts");
+    const { createLogger } = await import("../../src/ops/log.ts");
+    const lines: string[] = [];
+    const started: string[] = [];
+    const heard: string[] = [];
+    const exits: number[] = [];
+    const fatal = onFatalErrors({
+      logger: createLogger({ level: "info", format: "json", write: (line) => lines.push(line) }),
+      startShutdown: (event) => started.push(event),
+      exitCode: 70,
+      assertionExitCode: 71,
+      onAssertionFailure: (failure) => heard.push(failure.message),
+      forceExitAfterMs: 20,
+      exit: (code) => exits.push(code),
+    });
+    try {
+      const failure = new AssertionFailure(`journal entry 3 does not balance (${PAN})`);
+      fatal.report(failure);
+      expect(fatal.assertionFailure).toBe(failure);
+      expect(started).toEqual([FATAL_EVENTS.assertionFailed]);
+      expect(heard.length).toBe(1);
+      const logged = JSON.parse(lines[0]!) as Record<string, any>;
+      expect(logged.event).toBe("fatal.assertion_failed");
+      expect(logged.error.message).toBe("journal entry 3 does not balance (490000******7897)");
+      await Bun.sleep(60);
+      expect(exits).toEqual([71]);
+    } finally {
+      fatal.remove();
+    }
+  });
+});

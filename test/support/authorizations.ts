@@ -1,5 +1,5 @@
 import { transactionKey } from "../../src/authorize/transaction-key.ts";
-import type { AuthorizationRequest } from "../../src/ledger/ledger.ts";
+import type { AuthorizationRequest } from "../../src/domain/authorization.ts";
 
 /**
  * Authorization requests as the engine hands them to the ledger (keys from src/authorize), built directly, for

@@ -26,6 +26,8 @@ export interface ProcessorProcessOptions {
   links?: number;
   args?: string[];
   env?: Record<string, string>;
+  /** The script to run instead of src/main.ts (one that patches something in, then imports it). */
+  entry?: string;
 }
 
 export function startProcessorProcess(options: ProcessorProcessOptions): ProcessorProcess {
@@ -49,7 +51,7 @@ export function startProcessorProcess(options: ProcessorProcessOptions): Process
     "200",
     ...(options.args ?? []),
   ];
-  const child = Bun.spawn([process.execPath, MAIN, ...args], {
+  const child = Bun.spawn([process.execPath, options.entry ?? MAIN, ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -1,6 +1,6 @@
-import { luhnCheckDigit } from "../../src/api/pan.ts";
+import { luhnCheckDigit } from "../../src/domain/luhn.ts";
 import { transactionKey } from "../../src/authorize/transaction-key.ts";
-import type { AuthorizationRequest } from "../../src/ledger/ledger.ts";
+import type { AuthorizationRequest } from "../../src/domain/authorization.ts";
 
 /**
  * Plain authorization requests for ledger and rule tests: sensible defaults (an 0100 purchase of 1000 JPY

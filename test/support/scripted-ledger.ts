@@ -1,5 +1,7 @@
 import type { MessageView } from "../../src/iso8583/message-view.ts";
-import type { AuthorizationDecision, AuthorizationRequest, Ledger } from "../../src/ledger/ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../../src/domain/authorization.ts";
+import type { Ledger } from "../../src/ledger/ledger.ts";
+import { AssertionFailure } from "../../src/ops/assert.ts";
 
 /**
  * A ledger double for engine tests that need to control the ledger's timing and failures (a slow commit,
@@ -12,10 +14,16 @@ export class ScriptedLedger implements Ledger {
   /** Awaited before each batch commits; tests replace it to hold batches back. */
   gate: () => Promise<void> = async () => {};
   failNext = 0;
+  /** Batches that break an invariant (throw an AssertionFailure) before any that fail. */
+  breakNext = 0;
   private approvals = 0;
 
   async authorizeBatch(requests: readonly AuthorizationRequest[]): Promise<AuthorizationDecision[]> {
     await this.gate();
+    if (this.breakNext > 0) {
+      this.breakNext--;
+      throw new AssertionFailure("journal entry 7 does not balance (1)");
+    }
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error("ledger unavailable (scripted)");

@@ -5,7 +5,7 @@ import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { MessageView } from "../../src/iso8583/message-view.ts";
 import { beginResponse } from "../../src/iso8583/response.ts";
 import type { CompiledProfile } from "../../src/iso8583/spec.ts";
-import { frameBytes, Framer } from "../../src/link/framing.ts";
+import { frameBytes, Framer } from "../../src/iso8583/framing.ts";
 
 /**
  * A scriptable stand-in for the card network, for the link and engine tests: it accepts the processor's

@@ -1,6 +1,6 @@
 import { LedgerError } from "../../ledger/ledger.ts";
-import { webhookBody } from "../../notify/event-body.ts";
-import { currencyAlpha } from "../currency.ts";
+import { webhookBody } from "../../ledger/event-body.ts";
+import { currencyAlpha } from "../../domain/currency.ts";
 import { invalidRequest } from "../errors.ts";
 import { defineRoute } from "../route.ts";
 import * as schemas from "../schemas.ts";

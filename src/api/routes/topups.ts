@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { currencyAlpha, currencyByAlpha } from "../currency.ts";
+import { currencyAlpha, currencyByAlpha } from "../../domain/currency.ts";
 import { ApiError, invalidRequest, notFound } from "../errors.ts";
 import { topUpJson } from "../present.ts";
 import { defineRoute } from "../route.ts";

@@ -3,13 +3,17 @@ import { utcDay } from "../../authorize/checks.ts";
 import { decideAdvice, decideAuthorization, decideReversal } from "../../authorize/decide.ts";
 import type { Outcome, UsageFacts } from "../../authorize/facts.ts";
 import { replayDecision, resolvePrior } from "../../authorize/prior.ts";
-import { messageKind } from "../../authorize/transaction-key.ts";
-import type { AuthorizationDecision, AuthorizationRequest, TransactionKind } from "../ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../../domain/authorization.ts";
+import { messageKind } from "../../domain/message-kinds.ts";
+import { PAN_DIGITS_MAX, PAN_DIGITS_MIN } from "../../domain/pan.ts";
+import { isApproval } from "../../domain/response-codes.ts";
+import type { TransactionKind } from "../ledger.ts";
 import { PAN_INDEX_BYTES, PAN_INDEX_SCRATCH_BYTES } from "../pan-vault.ts";
 import type { EffectWriter, EventType } from "./effect-writer.ts";
 import { facts, pickOriginal, reversalFacts, statusOf } from "./record-facts.ts";
 import { RecordsByKey, type NetworkRecord, type RecordSource, type TransactionStatus } from "./records.ts";
 import { countUsage, type AccountState, type CardState, type LedgerState } from "./state.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * One batch of network requests, decided in order against a LedgerState and the records already stored
@@ -26,8 +30,6 @@ export interface AuthorizerOptions {
 }
 
 const NO_USAGE: UsageFacts = { amount: 0, count: 0 };
-const PAN_DIGITS_MIN = 12;
-const PAN_DIGITS_MAX = 19;
 
 export class Authorizer {
   private readonly records = new RecordsByKey();
@@ -77,7 +79,7 @@ export class Authorizer {
 
   /** Decides the batch last given to prepare(). */
   decidePrepared(requests: readonly AuthorizationRequest[], nowMs: number): AuthorizationDecision[] {
-    if (this.batchHasIndex.length !== requests.length) throw new Error("assertion: the batch decided is not the one prepared");
+    if (this.batchHasIndex.length !== requests.length) throw new AssertionFailure("the batch decided is not the one prepared");
     this.nowMs = nowMs;
     this.records.clear();
     this.options.reader.read(keysOf(requests), this.records);
@@ -125,8 +127,7 @@ export class Authorizer {
       countUsage(card!, day, effect.amount);
       this.state.dirtyCards.add(card!);
     }
-    const approved = outcome.decision.responseCode === "00" || outcome.decision.responseCode === "10";
-    this.event(approved ? "authorization.approved" : "authorization.declined", record);
+    this.event(isApproval(outcome.decision.responseCode) ? "authorization.approved" : "authorization.declined", record);
     return outcome.decision;
   }
 
@@ -267,7 +268,7 @@ export class Authorizer {
 
   private settlement(account: AccountState): AccountState {
     const settlement = this.state.systemAccount("settlement", account.currency);
-    if (settlement === undefined) throw new Error(`assertion: no settlement account for currency ${account.currency}`);
+    if (settlement === undefined) throw new AssertionFailure(`no settlement account for currency ${account.currency}`);
     return settlement;
   }
 }

@@ -1,4 +1,5 @@
 import { PAN_INDEX_BYTES } from "../pan-vault.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * Cards by PAN index, looked up from the index's bytes: the first six bytes, read as a number, key a Map
@@ -13,7 +14,7 @@ export class CardIndex<T extends IndexedCard> {
   private readonly byPrefix = new Map<number, T | T[]>();
 
   add(card: T): void {
-    if (card.panIndexBytes.length !== PAN_INDEX_BYTES) throw new Error("assertion: a PAN index is 32 bytes");
+    if (card.panIndexBytes.length !== PAN_INDEX_BYTES) throw new AssertionFailure("a PAN index is 32 bytes");
     const prefix = prefixOf(card.panIndexBytes);
     const found = this.byPrefix.get(prefix);
     if (found === undefined) this.byPrefix.set(prefix, card);

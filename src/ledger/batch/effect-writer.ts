@@ -2,6 +2,7 @@ import type { OutboxEvent } from "../ledger.ts";
 import { addMinor, assertMinor } from "../money.ts";
 import type { HoldState, TransactionRow } from "./records.ts";
 import type { AccountState, EarlyReversal, LedgerState } from "./state.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * The changes of one ledger transaction. Each primitive updates the state at once (so later requests of a
@@ -32,7 +33,7 @@ export abstract class EffectWriter {
 
   /** The row's transaction holds `amount` on the account, from the row's time until released or expired. */
   placeHold(row: TransactionRow, account: AccountState, amount: number): void {
-    if (!(amount > 0) || row.holdState !== null) throw new Error("assertion: a hold is placed once, for a positive amount");
+    if (!(amount > 0) || row.holdState !== null) throw new AssertionFailure("a hold is placed once, for a positive amount");
     account.held = addMinor(account.held, assertMinor(amount, "hold"), "held");
     row.holdAmount = amount;
     row.holdState = "pending";
@@ -44,8 +45,8 @@ export abstract class EffectWriter {
    * resolved as `finalState`. Returns the amount released (negative when raised).
    */
   changeHold(row: TransactionRow, amount: number, finalState: Exclude<HoldState, "pending">, nowMs: number): number {
-    if (row.holdState !== "pending") throw new Error("assertion: only a pending hold changes");
-    if (!(assertMinor(amount, "hold") >= 0)) throw new Error("assertion: a hold cannot go negative");
+    if (row.holdState !== "pending") throw new AssertionFailure("only a pending hold changes");
+    if (!(assertMinor(amount, "hold") >= 0)) throw new AssertionFailure("a hold cannot go negative");
     const released = row.holdAmount! - amount;
     this.release(row, released);
     row.holdAmount = amount;
@@ -59,7 +60,7 @@ export abstract class EffectWriter {
 
   /** Resolves a pending hold whole (expiry); its amount stays as the record of what was released. */
   resolveHold(row: TransactionRow, finalState: Exclude<HoldState, "pending">, nowMs: number): number {
-    if (row.holdState !== "pending") throw new Error("assertion: only a pending hold is resolved");
+    if (row.holdState !== "pending") throw new AssertionFailure("only a pending hold is resolved");
     const released = row.holdAmount!;
     this.release(row, released);
     row.holdState = finalState;
@@ -71,7 +72,7 @@ export abstract class EffectWriter {
   private release(row: TransactionRow, amount: number): void {
     const account = this.state.accounts.get(row.accountSeq!)!;
     account.held = addMinor(account.held, -amount, "held");
-    if (account.held < 0) throw new Error("assertion: held amount below zero");
+    if (account.held < 0) throw new AssertionFailure("held amount below zero");
     this.heldChanged(account);
   }
 
@@ -84,7 +85,7 @@ export abstract class EffectWriter {
       account.ledger = addMinor(account.ledger, amount, "ledger balance");
       this.queueLine(txnSeq, account, amount);
     }
-    if (sum !== 0) throw new Error(`assertion: journal entry ${txnSeq} does not balance (${sum})`);
+    if (sum !== 0) throw new AssertionFailure(`journal entry ${txnSeq} does not balance (${sum})`);
   }
 
   /** A row's status, reversed amount or hold changed: written back unless the row is new anyway. */

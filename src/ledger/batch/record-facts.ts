@@ -1,12 +1,13 @@
-import { messageKind } from "../../authorize/transaction-key.ts";
 import type { ReversalOriginal } from "../../authorize/decide.ts";
 import type { AccountFacts } from "../../authorize/facts.ts";
-import type { AuthorizationDecision, AuthorizationRequest, TransactionKind } from "../ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../../domain/authorization.ts";
+import { messageKind } from "../../domain/message-kinds.ts";
+import { isApproval } from "../../domain/response-codes.ts";
+import type { TransactionKind } from "../ledger.ts";
 import type { NetworkRecord, TransactionStatus } from "./records.ts";
 import type { AccountState } from "./state.ts";
 
 /** What the Authorizer reads off stored records and state to give the rules their facts. */
-const NETWORK_APPROVED: ReadonlySet<string> = new Set(["00", "10"]);
 
 export function facts(account: AccountState | null): AccountFacts | null {
   return account === null ? null : { currency: account.currency, availableBalance: account.ledger - account.held };
@@ -14,9 +15,8 @@ export function facts(account: AccountState | null): AccountFacts | null {
 
 export function statusOf(kind: TransactionKind, request: AuthorizationRequest, decision: AuthorizationDecision): TransactionStatus {
   if (kind === "reversal") return "posted";
-  if (kind === "advice") return NETWORK_APPROVED.has(request.networkResponseCode ?? "") && decision.responseCode === "00" ? "approved" : "declined";
-  const approved = decision.responseCode === "00" || decision.responseCode === "10";
-  if (!approved) return "declined";
+  if (kind === "advice") return isApproval(request.networkResponseCode) && decision.responseCode === "00" ? "approved" : "declined";
+  if (!isApproval(decision.responseCode)) return "declined";
   return kind === "financial" ? "posted" : "approved";
 }
 

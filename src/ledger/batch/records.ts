@@ -1,4 +1,5 @@
-import type { ResponseCode, TransactionKind } from "../ledger.ts";
+import type { ResponseCode } from "../../domain/response-codes.ts";
+import type { TransactionKind } from "../ledger.ts";
 
 /**
  * Rows of the transactions table as a ledger handles them in memory during a transaction: new rows are

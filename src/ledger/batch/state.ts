@@ -1,7 +1,9 @@
 import { effectiveLimits, type LimitOverrides } from "../card-limits.ts";
-import type { CardLimits, CardStatus } from "../ledger.ts";
+import type { CardLimits } from "../../domain/card-limits.ts";
+import type { CardStatus } from "../../domain/card-status.ts";
 import { addMinor } from "../money.ts";
 import { CardIndex } from "./card-index.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * The state a batch is decided against: accounts with their balances and cards looked up by PAN index,
@@ -194,7 +196,7 @@ export function countUsage(card: CardState, day: number, amount: number): void {
     card.usageAmount = 0;
     card.usageCount = 0;
   }
-  if (day !== card.usageDay) throw new Error("assertion: usage counted on an earlier day than the card's");
+  if (day !== card.usageDay) throw new AssertionFailure("usage counted on an earlier day than the card's");
   card.usageAmount = addMinor(card.usageAmount, amount, "daily usage");
   card.usageCount += 1;
 }

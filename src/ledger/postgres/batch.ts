@@ -2,7 +2,8 @@ import type { ApprovalCodeSource } from "../../authorize/approval-code.ts";
 import { Authorizer, keysOf } from "../batch/authorizer.ts";
 import { LedgerState } from "../batch/state.ts";
 import type { NetworkRecord, RecordSource, RecordsByKey } from "../batch/records.ts";
-import type { AuthorizationDecision, AuthorizationRequest, CardLimits } from "../ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../../domain/authorization.ts";
+import type { CardLimits } from "../../domain/card-limits.ts";
 import { PAN_INDEX_BYTES } from "../pan-vault.ts";
 import type { Directory } from "./directory.ts";
 import { int, TRANSACTION_SELECT, transactionRowOf } from "./rows.ts";
@@ -11,6 +12,7 @@ import { ACCOUNT_SELECT, CARD_SELECT, stateOf, type Row } from "./state-rows.ts"
 import { ensureSystemAccounts } from "./system-accounts.ts";
 import type { Session, Transactions } from "./transaction.ts";
 import { PostgresWriter } from "./writer.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * One batch of authorizations as one PostgreSQL transaction, safe against other instances deciding on the
@@ -111,7 +113,7 @@ export class BatchAuthorizer {
       worker.reader.records = records.map(storedRecordOf);
       const missing = missingFrom(worker.reader.records, cards, accountSeqs, cardSeqs);
       if (missing) {
-        if (expansion >= EXPANSIONS_MAX) throw new Error("assertion: the batch's records keep naming accounts it has not locked");
+        if (expansion >= EXPANSIONS_MAX) throw new AssertionFailure("the batch's records keep naming accounts it has not locked");
         await session.sql`ROLLBACK`;
         continue;
       }

@@ -1,7 +1,9 @@
 import { effectiveLimits, validateLimits, type LimitOverrides } from "../card-limits.ts";
 import { isoTime, newId } from "../ids.ts";
 import { checkCurrency, checkStatus, checkStatusChange, optionalText } from "../input-checks.ts";
-import { LedgerError, type AccountBalances, type Card, type CardLimits, type CardStatus, type User } from "../ledger.ts";
+import type { CardLimits } from "../../domain/card-limits.ts";
+import type { CardStatus } from "../../domain/card-status.ts";
+import { LedgerError, type AccountBalances, type Card, type User } from "../ledger.ts";
 import { balancesOf, cardEventData, cardOf, userOf, type SealedPan } from "../views.ts";
 import type { PostgresContext } from "./context.ts";
 import { int } from "./rows.ts";

@@ -1,6 +1,7 @@
 import type { ReservedSQL } from "bun";
 import { LedgerError } from "../ledger.ts";
 import { int } from "./rows.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * What became of a transaction whose COMMIT was sent but whose answer never came back (the connection
@@ -35,7 +36,7 @@ export const TRANSACTION_REF_SELECT = "SELECT pg_current_xact_id()::text AS xid,
 
 export function transactionRefOf(rows: ReadonlyArray<Record<string, unknown>>): TransactionRef {
   const row = rows[0];
-  if (row === undefined || typeof row.xid !== "string") throw new Error("assertion: BEGIN's round trip returned no transaction id");
+  if (row === undefined || typeof row.xid !== "string") throw new AssertionFailure("BEGIN's round trip returned no transaction id");
   return { xid: row.xid, pid: int(row.pid) };
 }
 

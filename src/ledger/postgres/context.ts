@@ -1,5 +1,5 @@
 import type { SQL } from "bun";
-import type { CardLimits } from "../ledger.ts";
+import type { CardLimits } from "../../domain/card-limits.ts";
 import type { PanVault } from "../pan-vault.ts";
 import type { Directory } from "./directory.ts";
 import type { Transactions } from "./transaction.ts";

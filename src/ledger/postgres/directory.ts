@@ -2,6 +2,7 @@ import { CardIndex } from "../batch/card-index.ts";
 import type { AccountKind } from "../batch/state.ts";
 import { PAN_INDEX_BYTES } from "../pan-vault.ts";
 import { int } from "./rows.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * What an instance may remember between transactions, because it never changes once written: which card a
@@ -41,7 +42,7 @@ export class Directory {
   /** Remembers a card row's (seq, account_seq, pan_index as base64). */
   rememberCard(row: { seq: unknown; account_seq: unknown; pan_index: string }): CardRef {
     const bytes = new Uint8Array(Buffer.from(row.pan_index, "base64"));
-    if (bytes.length !== PAN_INDEX_BYTES) throw new Error("assertion: a stored PAN index is 32 bytes");
+    if (bytes.length !== PAN_INDEX_BYTES) throw new AssertionFailure("a stored PAN index is 32 bytes");
     const known = this.cards.find(bytes, 0);
     if (known !== null) return known;
     if (this.cardsRemembered >= CARDS_REMEMBERED_MAX) {
@@ -63,7 +64,7 @@ export class Directory {
   }
 
   rememberSystemAccount(row: { seq: unknown; id: string; kind: string; currency: unknown }): void {
-    if (row.kind !== "funding" && row.kind !== "settlement") throw new Error(`assertion: ${row.kind} is not a system account`);
+    if (row.kind !== "funding" && row.kind !== "settlement") throw new AssertionFailure(`${row.kind} is not a system account`);
     const ref: SystemAccountRef = { seq: int(row.seq), id: row.id, kind: row.kind, currency: int(row.currency) };
     this.systemAccounts.set(`${ref.kind}:${ref.currency}`, ref);
   }

@@ -5,6 +5,7 @@ import { int, TRANSACTION_SELECT, transactionRowOf } from "./rows.ts";
 import { ACCOUNT_SELECT, stateOf, type Row } from "./state-rows.ts";
 import { ensureSystemAccounts } from "./system-accounts.ts";
 import { PostgresWriter } from "./writer.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * Hold expiry, safe with every instance sweeping at once: the pending holds older than the hold timeout
@@ -61,7 +62,7 @@ async function expireChunk(ctx: PostgresContext, due: readonly Row[], cutoffMs: 
 
 function expire(state: LedgerState, writer: PostgresWriter, held: TransactionRow, nowMs: number): void {
   const account = state.accounts.get(held.accountSeq!);
-  if (account === undefined) throw new Error(`assertion: hold ${held.seq} on an account the sweep did not lock`);
+  if (account === undefined) throw new AssertionFailure(`hold ${held.seq} on an account the sweep did not lock`);
   const released = writer.resolveHold(held, "expired", nowMs);
   held.status = "expired";
   const row = plainRow(writer.nextTransactionSeq(), "expiry", account.seq, released, account.currency, nowMs);

@@ -1,9 +1,11 @@
 import { decodeCursor, encodeCursor } from "../ids.ts";
-import { LedgerError, type ResponseCode, type TransactionKind, type TransactionRecord } from "../ledger.ts";
+import type { ResponseCode } from "../../domain/response-codes.ts";
+import { LedgerError, type TransactionKind, type TransactionRecord } from "../ledger.ts";
 import { checkPageLimit, HISTORY_COLUMNS, historyRecordOf, type HistoryRow } from "../views.ts";
 import type { PostgresContext } from "./context.ts";
 import { int, intOrNull } from "./rows.ts";
 import type { Row } from "./state-rows.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * An account's history, newest first: the chain of prev_seq from the account's newest row (or from the
@@ -41,7 +43,7 @@ export async function listTransactions(
     const row = historyRowOf(source);
     if (row.account_seq !== accountSeq) {
       if (items.length === 0) throw new LedgerError("invalid_input", "cursor does not belong to this user's history");
-      throw new Error(`assertion: history chain of account ${accountSeq} leaves it at ${row.seq}`);
+      throw new AssertionFailure(`history chain of account ${accountSeq} leaves it at ${row.seq}`);
     }
     items.push(historyRecordOf(row));
     next = row.prev_seq;

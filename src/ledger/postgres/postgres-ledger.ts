@@ -2,17 +2,11 @@ import type { SQL } from "bun";
 import { approvalCodeSource, type RandomBytes } from "../../authorize/approval-code.ts";
 import { DEFAULT_CARD_LIMITS } from "../card-limits.ts";
 import { checkNewCard } from "../input-checks.ts";
-import {
-  LedgerError,
-  type AuthorizationDecision,
-  type AuthorizationRequest,
-  type Card,
-  type CardLimits,
-  type CardStatus,
-  type ConsistencyReport,
-  type Ledger,
-  type OutboxEvent,
-} from "../ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../../domain/authorization.ts";
+import type { CardLimits } from "../../domain/card-limits.ts";
+import type { CardStatus } from "../../domain/card-status.ts";
+import { LedgerError, type Card, type ConsistencyReport, type Ledger, type OutboxEvent } from "../ledger.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 import { createPanVault } from "../pan-vault.ts";
 import { sealPan } from "../views.ts";
 import { BatchAuthorizer } from "./batch.ts";
@@ -109,6 +103,8 @@ function serverOf(url: string): string {
 export class PostgresLedger implements Ledger {
   private readonly batches: BatchAuthorizer;
   private closed = false;
+  /** The first broken invariant met: every later call is refused (the process is stopping). */
+  private broken: AssertionFailure | null = null;
 
   constructor(
     private readonly ctx: PostgresContext,
@@ -211,12 +207,20 @@ export class PostgresLedger implements Ledger {
     await this.ctx.pool.close({ timeout: CLOSE_TIMEOUT_SECONDS });
   }
 
-  /** Refuses work once closed; reports a database failure as LedgerError "unavailable". */
+  /**
+   * Refuses work once closed or once an invariant broke; reports a database failure as LedgerError
+   * "unavailable". A broken invariant passes through as it is (its transaction was rolled back).
+   */
   private async guard<T>(what: string, body: () => Promise<T>): Promise<T> {
     if (this.closed) throw new LedgerError("unavailable", "the ledger is closed");
+    if (this.broken !== null) throw new LedgerError("unavailable", "the ledger stopped at a broken invariant", { cause: this.broken });
     try {
       return await body();
     } catch (error) {
+      if (error instanceof AssertionFailure) {
+        this.broken ??= error;
+        throw error;
+      }
       throw ledgerErrorOf(error, what);
     }
   }

@@ -1,5 +1,6 @@
 import { TRANSACTION_COLUMNS, type TransactionRow } from "../batch/records.ts";
 import { TRANSACTION_COLUMN_TYPES } from "./schema.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * Rows as Bun's SQL client returns them, made into the ledger's numbers. PostgreSQL's bigint (int8) comes
@@ -9,7 +10,7 @@ import { TRANSACTION_COLUMN_TYPES } from "./schema.ts";
  */
 export function int(value: unknown): number {
   const n = typeof value === "number" ? value : Number(value);
-  if (!Number.isSafeInteger(n)) throw new Error(`assertion: ${typeof value} ${String(value).slice(0, 24)} is not a safe integer`);
+  if (!Number.isSafeInteger(n)) throw new AssertionFailure(`${typeof value} ${String(value).slice(0, 24)} is not a safe integer`);
   return n;
 }
 

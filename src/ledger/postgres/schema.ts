@@ -1,4 +1,6 @@
+import { AUTHORIZED_MTIS } from "../../domain/message-kinds.ts";
 import { TRANSACTION_COLUMNS } from "../batch/records.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * The PostgreSQL schema as versioned migrations, the same model as the SQLite ledger's (users, accounts,
@@ -30,8 +32,13 @@ export interface Migration {
 /** Largest number of rows (or events) one ledger transaction may add; the engine's batch is at most 4096. */
 export const SEQUENCE_BLOCK = 4096;
 
-/** The MTIs whose records are unique per key and kind (resolvePrior's message kinds). */
-export const KEYED_MTIS = "(100, 101, 120, 121, 200, 400, 401, 420, 421)";
+/**
+ * The MTIs whose records are unique per key and kind (resolvePrior's message kinds): the message-kind
+ * table's, as the SQL list that reads records by key. The unique index transactions_key has the same list
+ * in its predicate, so that those reads use it: the newest migration that creates the index spells it out
+ * (a released migration never changes), and test/domain/schema-tables.test.ts checks the two agree.
+ */
+export const KEYED_MTIS = `(${[...AUTHORIZED_MTIS].join(", ")})`;
 
 export type ColumnType = "bigint" | "integer" | "text";
 
@@ -79,7 +86,7 @@ export const TRANSACTION_COLUMN_TYPES: Readonly<Record<string, ColumnType>> = {
 function transactionsTable(): string {
   const columns = TRANSACTION_COLUMNS.map(([column]) => {
     const type = TRANSACTION_COLUMN_TYPES[column];
-    if (type === undefined) throw new Error(`assertion: no PostgreSQL type for transactions.${column}`);
+    if (type === undefined) throw new AssertionFailure(`no PostgreSQL type for transactions.${column}`);
     const constraint = column === "seq" ? " PRIMARY KEY" : ["kind", "status", "created_at_ms"].includes(column) ? " NOT NULL" : "";
     const fallback = column === "reversed_amount_minor" ? " NOT NULL DEFAULT 0" : "";
     return `  ${column} ${type}${constraint}${fallback}`;
@@ -145,7 +152,7 @@ CREATE SEQUENCE transaction_blocks INCREMENT BY ${SEQUENCE_BLOCK};
 CREATE SEQUENCE outbox_blocks INCREMENT BY ${SEQUENCE_BLOCK};
 
 ${transactionsTable()};
-CREATE UNIQUE INDEX transactions_key ON transactions (key, kind) WHERE mti IN ${KEYED_MTIS};
+CREATE UNIQUE INDEX transactions_key ON transactions (key, kind) WHERE mti IN (100, 101, 120, 121, 200, 400, 401, 420, 421);
 CREATE INDEX transactions_pending_holds ON transactions (created_at_ms) WHERE hold_state = 'pending';
 
 CREATE TABLE journal_lines (
@@ -197,6 +204,18 @@ CREATE TABLE outbox (
     sql: `
 ALTER TABLE outbox ADD COLUMN queued boolean NOT NULL DEFAULT true, ADD COLUMN delivered_at_ms bigint;
 CREATE INDEX outbox_queued ON outbox (seq) WHERE queued;
+`,
+  },
+  {
+    version: 3,
+    description: "0201 (the repeat of an 0200) is keyed like 0200: transactions_key covers it",
+    // Before, an 0201 was declined 12 as an unknown message and stored as an 'authorization' row for every
+    // arrival; such rows were never a prior for anything. Their key is cleared so that they stay so and two
+    // of them for one key do not stop the unique index.
+    sql: `
+UPDATE transactions SET key = NULL WHERE mti = 201 AND kind <> 'financial';
+DROP INDEX transactions_key;
+CREATE UNIQUE INDEX transactions_key ON transactions (key, kind) WHERE mti IN (100, 101, 120, 121, 200, 201, 400, 401, 420, 421);
 `,
   },
 ];

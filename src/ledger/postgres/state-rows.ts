@@ -1,5 +1,6 @@
 import { cardFromRow, LedgerState, type AccountKind, type AccountState, type CardState } from "../batch/state.ts";
-import type { CardLimits, CardStatus } from "../ledger.ts";
+import type { CardLimits } from "../../domain/card-limits.ts";
+import type { CardStatus } from "../../domain/card-status.ts";
 import type { Directory } from "./directory.ts";
 import { int, intOrNull } from "./rows.ts";
 

@@ -2,6 +2,7 @@ import type { SQL } from "bun";
 import type { Directory } from "./directory.ts";
 import { int } from "./rows.ts";
 import type { Row } from "./state-rows.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * The program's funding and settlement accounts per currency. They are created once per currency (by the
@@ -22,5 +23,5 @@ export async function ensureSystemAccounts(sql: SQL, directory: Directory, accou
   if (accounts.every(known)) return;
   await rememberSystemAccounts(sql, directory);
   const unknown = accounts.find((row) => !known(row));
-  if (unknown !== undefined) throw new Error(`assertion: no system accounts for currency ${String(unknown.currency)}`);
+  if (unknown !== undefined) throw new AssertionFailure(`no system accounts for currency ${String(unknown.currency)}`);
 }

@@ -2,6 +2,7 @@ import type { ReservedSQL, SQL } from "bun";
 import { LedgerError } from "../ledger.ts";
 import { checkCommit, CommitOutcomeUnknown, TRANSACTION_REF_SELECT, transactionRefOf, type CommitCheckCounts, type TransactionRef } from "./commit-check.ts";
 import { isConflict, isUnavailable, ledgerErrorOf } from "./connection.ts";
+import { AssertionFailure, rethrowAssertionFailure } from "../../ops/assert.ts";
 
 /**
  * One ledger transaction on a connection reserved from the pool, with BEGIN and COMMIT sent by the ledger
@@ -23,7 +24,7 @@ import { isConflict, isUnavailable, ledgerErrorOf } from "./connection.ts";
  * asks the server what became of it, within `commitCheckTimeoutMs`. Committed: the call resolves with the
  * result, which is exactly what was written (a transaction is atomic). Rolled back: it rejects as before.
  * Still unknown at the bound: it rejects with CommitOutcomeUnknown, and the caller must treat the work as
- * possibly done (the residual case, README "When the database goes away"). A body that commits with
+ * possibly done (the residual case, docs/operating.md "When the database goes away"). A body that commits with
  * commit() is not settled: it rejects `unavailable`. Never retried after COMMIT was sent.
  */
 export const ATTEMPTS_MAX = 4;
@@ -61,7 +62,7 @@ export class Session<T = unknown> {
     this.commitSent = true;
     const results = await Promise.all([...statements, commit]);
     const tag = (results[results.length - 1] as { command?: string }).command;
-    if (tag !== "COMMIT") throw new Error(`assertion: COMMIT answered ${tag} without an error before it`);
+    if (tag !== "COMMIT") throw new AssertionFailure(`COMMIT answered ${tag} without an error before it`);
   }
 }
 
@@ -88,6 +89,9 @@ export class Transactions {
       const outcome = await this.attempt(what, body, remainingMs);
       if (outcome.ok) return outcome.value;
       const { error, timedOut, session } = outcome;
+      // A broken invariant is no database failure: never retried, never settled as if COMMIT's answer were
+      // lost. attempt() rolled the transaction back (or closed its connection once COMMIT was sent).
+      rethrowAssertionFailure(error);
       const commitSent = session?.commitSent === true;
       // A conflict is the server's own word that the transaction was rolled back; anything else may not be.
       if (session !== null && commitSent && session.pending !== null && !isConflict(error)) return this.settle(what, session, outcome);
@@ -105,6 +109,7 @@ export class Transactions {
   async statement<T>(what: string, make: (sql: ReservedSQL) => PromiseLike<T>): Promise<T> {
     const outcome = await this.withConnection(this.timeoutMs, async (connection) => make(connection));
     if (outcome.ok) return outcome.value;
+    rethrowAssertionFailure(outcome.error);
     if (outcome.timedOut) throw new LedgerError("unavailable", `PostgreSQL unavailable (${what}): no answer within ${this.timeoutMs} ms`, { cause: outcome.error });
     throw ledgerErrorOf(outcome.error, what);
   }
@@ -114,7 +119,7 @@ export class Transactions {
    * the failure when it rolled back, CommitOutcomeUnknown when the check ran out of time.
    */
   private async settle<T>(what: string, session: Session<T>, failed: { error: unknown; timedOut: boolean }): Promise<T> {
-    if (session.ref === null || session.pending === null) throw new Error("assertion: COMMIT was sent before BEGIN's round trip answered");
+    if (session.ref === null || session.pending === null) throw new AssertionFailure("COMMIT was sent before BEGIN's round trip answered");
     const outcome = await checkCommit((remainingMs, body) => this.withConnection(remainingMs, body), session.ref, this.commitCheckTimeoutMs);
     this.commitChecks[outcome] += 1;
     if (outcome === "committed") return session.pending.result;

@@ -3,6 +3,7 @@ import { EffectWriter, type EventType } from "../batch/effect-writer.ts";
 import { TRANSACTION_COLUMNS, type TransactionRow } from "../batch/records.ts";
 import type { AccountState, EarlyReversal, LedgerState } from "../batch/state.ts";
 import { SEQUENCE_BLOCK, TRANSACTION_COLUMN_TYPES } from "./schema.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * The changes of one PostgreSQL transaction (see EffectWriter for what they do to the state), gathered
@@ -73,12 +74,12 @@ export class PostgresWriter extends EffectWriter {
 
   override nextTransactionSeq(): number {
     const seq = super.nextTransactionSeq();
-    if (seq >= this.txnBlockEnd) throw new Error(`assertion: more than ${SEQUENCE_BLOCK} rows in one transaction`);
+    if (seq >= this.txnBlockEnd) throw new AssertionFailure(`more than ${SEQUENCE_BLOCK} rows in one transaction`);
     return seq;
   }
 
   event(type: EventType, accountSeq: number, txnSeq: number | null, data: Record<string, unknown> | null, nowMs: number): void {
-    if (this.nextOutboxSeq >= this.outboxBlockEnd) throw new Error(`assertion: more than ${SEQUENCE_BLOCK} events in one transaction`);
+    if (this.nextOutboxSeq >= this.outboxBlockEnd) throw new AssertionFailure(`more than ${SEQUENCE_BLOCK} events in one transaction`);
     const [seqs, types, accounts, txns, datas, times] = this.events;
     seqs.push(this.nextOutboxSeq++);
     types.push(type);

@@ -1,4 +1,5 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * Rows gathered during a transaction and written with multi-row INSERT statements: one statement per
@@ -23,20 +24,20 @@ export class BulkInsert {
     private readonly verb: "INSERT" | "INSERT OR IGNORE" = "INSERT",
   ) {
     this.columnCount = columns.length;
-    if (this.columnCount * rowsPerStatement > 32_766) throw new Error(`assertion: ${table} has too many columns for a bulk insert`);
+    if (this.columnCount * rowsPerStatement > 32_766) throw new AssertionFailure(`${table} has too many columns for a bulk insert`);
     this.values = new Array<SQLQueryBindings>(this.columnCount * rowsPerStatement).fill(null);
   }
 
   /** One row's values, in the order of `columns`. */
   push(...row: SQLQueryBindings[]): void {
-    if (row.length !== this.columnCount) throw new Error(`assertion: ${this.table} row has ${row.length} values, expected ${this.columnCount}`);
+    if (row.length !== this.columnCount) throw new AssertionFailure(`${this.table} row has ${row.length} values, expected ${this.columnCount}`);
     for (let i = 0; i < row.length; i++) this.values[this.filled++] = row[i]!;
     this.rowDone();
   }
 
   /** One row taken from an object's fields, named by `fields` in column order. */
   pushFields<T>(source: T, fields: ReadonlyArray<keyof T>): void {
-    if (fields.length !== this.columnCount) throw new Error(`assertion: ${this.table} row has ${fields.length} fields, expected ${this.columnCount}`);
+    if (fields.length !== this.columnCount) throw new AssertionFailure(`${this.table} row has ${fields.length} fields, expected ${this.columnCount}`);
     for (let i = 0; i < fields.length; i++) this.values[this.filled++] = source[fields[i]!] as SQLQueryBindings;
     this.rowDone();
   }

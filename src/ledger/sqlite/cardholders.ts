@@ -2,9 +2,12 @@ import type { AccountKind, AccountState, CardState } from "../batch/state.ts";
 import { effectiveLimits, validateLimits, type LimitOverrides } from "../card-limits.ts";
 import { isoTime, newId } from "../ids.ts";
 import { checkCurrency, checkStatus, checkStatusChange, optionalText } from "../input-checks.ts";
-import { LedgerError, type Card, type CardLimits, type CardStatus, type User } from "../ledger.ts";
+import type { CardLimits } from "../../domain/card-limits.ts";
+import type { CardStatus } from "../../domain/card-status.ts";
+import { LedgerError, type Card, type User } from "../ledger.ts";
 import { cardEventData, cardOf, type SealedPan, type UserRow } from "../views.ts";
 import type { SqliteContext } from "./context.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * Users, their accounts and cards: the API side of the ledger. Each function runs inside the ledger's
@@ -48,7 +51,7 @@ export function findUser(ctx: SqliteContext, userId: string): { row: UserRow; ac
   const row = ctx.db.query("SELECT * FROM users WHERE id = ?").get(userId) as UserRow | null;
   if (row === null) return null;
   const account = ctx.state.accountsByUser.get(row.seq);
-  if (account === undefined) throw new Error(`assertion: user ${row.seq} has no account`);
+  if (account === undefined) throw new AssertionFailure(`user ${row.seq} has no account`);
   return { row, account };
 }
 

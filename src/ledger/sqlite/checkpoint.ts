@@ -1,4 +1,5 @@
 import type { SqliteContext } from "./context.ts";
+import { META, setMeta } from "./meta.ts";
 
 /**
  * Writes the derived values that batches keep in memory only — each account's history head, each card's
@@ -14,15 +15,9 @@ export function writeCheckpoint(ctx: SqliteContext): void {
   const usage = ctx.db.query("UPDATE cards SET usage_day = ?, usage_amount_minor = ?, usage_count = ? WHERE seq = ?");
   for (const card of state.dirtyCards) usage.run(card.usageDay, card.usageAmount, card.usageCount, card.seq);
   const through = state.nextTxnSeq - 1;
-  setMeta(ctx, "checkpoint_seq", through);
-  setMeta(ctx, "pending_holds_from_seq", state.pendingHoldsFromSeq);
+  setMeta(ctx.db, META.checkpointSeq, through);
+  setMeta(ctx.db, META.pendingHoldsFromSeq, state.pendingHoldsFromSeq);
   state.dirtyAccounts.clear();
   state.dirtyCards.clear();
   state.checkpointSeq = through;
-}
-
-export function setMeta(ctx: SqliteContext, name: string, value: number): void {
-  ctx.db
-    .query("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
-    .run(name, String(value));
 }

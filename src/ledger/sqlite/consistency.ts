@@ -1,6 +1,6 @@
 import type { ConsistencyReport } from "../ledger.ts";
 import type { SqliteContext } from "./context.ts";
-import { keyIndexMismatched } from "./key-index.ts";
+import { keyIndexMismatched } from "./key-merger.ts";
 
 /**
  * The ledger's invariants, computed from the stored rows (journal lines, holds, transactions), and the

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
-import type { CardLimits } from "../ledger.ts";
+import type { CardLimits } from "../../domain/card-limits.ts";
 import type { PanVault } from "../pan-vault.ts";
-import type { SqliteLedgerState } from "./load-state.ts";
+import type { SqliteLedgerState } from "./state.ts";
 import type { Writer } from "./writer.ts";
 
 /**

@@ -1,5 +1,5 @@
-import { setMeta } from "./checkpoint.ts";
 import type { SqliteContext } from "./context.ts";
+import { META, setMeta } from "./meta.ts";
 import { plainRow, TRANSACTION_COLUMNS, rowFromColumns, type TransactionRow } from "../batch/records.ts";
 
 /**
@@ -40,7 +40,7 @@ export function expireHoldsChunk(ctx: SqliteContext, nowMs: number): { expired: 
   const more = rows.length === EXPIRY_ROWS_PER_CHUNK && !reachedYoung;
   if (from !== state.pendingHoldsFromSeq) {
     state.pendingHoldsFromSeq = from;
-    setMeta(ctx, "pending_holds_from_seq", from);
+    setMeta(ctx.db, META.pendingHoldsFromSeq, from);
   }
   return { expired, more };
 }

@@ -3,6 +3,7 @@ import { LedgerError, type TransactionRecord } from "../ledger.ts";
 import { checkPageLimit, HISTORY_COLUMNS, historyRecordOf, type HistoryRow } from "../views.ts";
 import { requireUser } from "./cardholders.ts";
 import type { SqliteContext } from "./context.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * An account's history, newest first, by walking the chain of prev_seq from the account's newest row.
@@ -24,7 +25,7 @@ export function listTransactions(
     const row = statement.get(next) as HistoryRow | null;
     if (row === null || row.account_seq !== account.seq) {
       if (items.length === 0) throw new LedgerError("invalid_input", "cursor does not belong to this user's history");
-      throw new Error(`assertion: history chain of account ${account.seq} leaves it at ${next}`);
+      throw new AssertionFailure(`history chain of account ${account.seq} leaves it at ${next}`);
     }
     items.push(historyRecordOf(row));
     next = row.prev_seq;

@@ -1,7 +1,6 @@
 import type { Database, Statement } from "bun:sqlite";
-import { BulkInsert } from "./bulk-insert.ts";
-import { setMeta } from "./checkpoint.ts";
-import type { SqliteContext } from "./context.ts";
+import { META, metaValue } from "./meta.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * Finding a transaction's earlier records by its network key, at any age, without an index on
@@ -13,10 +12,10 @@ import type { SqliteContext } from "./context.ts";
  * - in memory, RecentKeys maps each key of a transaction after it to its sequence(s). It is rebuilt at
  *   start-up (and after any failed transaction) from the tail of the transactions table.
  * A lookup consults both. Every so often — KEY_MERGE_KEYS_MAX recent keys, or KEY_MERGE_INTERVAL_MS after
- * the oldest of them — the recent keys are merged into transaction_keys as one sorted run. The run is
- * staged (its keys listed and sorted once) and written a slice of at most KEY_MERGE_SLICE_KEYS_MAX keys per
- * transaction, in the next batches' transactions ahead of their work, so that no batch carries a whole
- * merge. The transaction that writes the last slice advances the sequence in meta, and only then do the
+ * the oldest of them — the recent keys are merged into transaction_keys as one sorted run (key-merger.ts).
+ * The run is staged (its keys listed and sorted once) and written a slice of at most KEY_MERGE_SLICE_KEYS_MAX
+ * keys per transaction, in the next batches' transactions ahead of their work, so that no batch carries a
+ * whole merge. The transaction that writes the last slice advances the sequence in meta, and only then do the
  * run's keys leave memory: meanwhile a key may be found in both parts, which a lookup tolerates (it asks
  * for sequences, and the same sequence twice is one). A crash or a failed transaction mid-run leaves some
  * of the run's rows on disk beyond the merged sequence: start-up (or the rebuild) finds the same keys in
@@ -37,7 +36,6 @@ import type { SqliteContext } from "./context.ts";
 export const KEY_MERGE_KEYS_MAX = 16_384;
 export const KEY_MERGE_INTERVAL_MS = 2_000;
 export const KEY_MERGE_SLICE_KEYS_MAX = 2_048;
-export const KEYS_MERGED_THROUGH_META = "keys_merged_through_seq";
 
 /**
  * The key with its part after the last ":" moved to the front: "01:12345678:123456:1126071245" becomes
@@ -99,7 +97,7 @@ export class RecentKeys {
   }
 
   add(key: string, seq: number, nowMs: number): void {
-    if (!(seq > this.mergedThroughSeq)) throw new Error(`assertion: key of transaction ${seq} added at or below the merged sequence`);
+    if (!(seq > this.mergedThroughSeq)) throw new AssertionFailure(`key of transaction ${seq} added at or below the merged sequence`);
     const found = this.seqsByKey.get(key);
     if (found === undefined) this.seqsByKey.set(key, seq);
     else if (Array.isArray(found)) found.push(seq);
@@ -135,8 +133,8 @@ export class RecentKeys {
       if (Array.isArray(found)) for (const seq of found) entries[filled++] = { key, stored, seq };
       else entries[filled++] = { key, stored, seq: found };
     }
-    if (filled !== this.count) throw new Error(`assertion: ${filled} recent keys listed, ${this.count} counted`);
-    if (filled > 0 && !(entries.every((entry) => entry.seq <= through))) throw new Error("assertion: a recent key is beyond the merge's sequence");
+    if (filled !== this.count) throw new AssertionFailure(`${filled} recent keys listed, ${this.count} counted`);
+    if (filled > 0 && !(entries.every((entry) => entry.seq <= through))) throw new AssertionFailure("a recent key is beyond the merge's sequence");
     // A key's sequences are listed in ascending order and the sort is stable: comparing keys is enough.
     entries.sort((a, b) => (a.stored < b.stored ? -1 : a.stored > b.stored ? 1 : 0));
     this.staged = { through, entries, next: 0 };
@@ -156,12 +154,12 @@ export class RecentKeys {
   /** After the staged merge's last slice: its keys are on disk, through its sequence; the keys added since stay. */
   mergedStaged(): void {
     const staged = this.staged;
-    if (staged === null || staged.next !== staged.entries.length) throw new Error("assertion: no staged merge written to its end");
+    if (staged === null || staged.next !== staged.entries.length) throw new AssertionFailure("no staged merge written to its end");
     for (const { key, seq } of staged.entries) this.forget(key, seq);
     this.count -= staged.entries.length;
     this.mergedThroughSeq = staged.through;
     this.staged = null;
-    if (this.count !== this.unstaged) throw new Error(`assertion: ${this.count} recent keys left, ${this.unstaged} added since the merge was staged`);
+    if (this.count !== this.unstaged) throw new AssertionFailure(`${this.count} recent keys left, ${this.unstaged} added since the merge was staged`);
   }
 
   private forget(key: string, seq: number): void {
@@ -170,7 +168,7 @@ export class RecentKeys {
       this.seqsByKey.delete(key);
       return;
     }
-    if (!Array.isArray(found) || !found.includes(seq)) throw new Error(`assertion: the staged key of transaction ${seq} is not among the recent keys`);
+    if (!Array.isArray(found) || !found.includes(seq)) throw new AssertionFailure(`the staged key of transaction ${seq} is not among the recent keys`);
     const left = found.filter((other) => other !== seq);
     this.seqsByKey.set(key, left.length === 1 ? left[0]! : left);
   }
@@ -178,91 +176,12 @@ export class RecentKeys {
 
 /** The recent keys as the file has them: the merged sequence from meta, the keys of the rows after it. */
 export function loadRecentKeys(db: Database, nowMs: number): RecentKeys {
-  const stored = db.query("SELECT value FROM meta WHERE name = ?").get(KEYS_MERGED_THROUGH_META) as { value: string } | null;
-  if (stored === null) throw new Error(`assertion: meta has no ${KEYS_MERGED_THROUGH_META}`);
-  const recent = new RecentKeys(Number(stored.value));
+  const stored = metaValue(db, META.keysMergedThroughSeq);
+  if (stored === null) throw new AssertionFailure(`meta has no ${META.keysMergedThroughSeq}`);
+  const recent = new RecentKeys(Number(stored));
   const rows = db.query("SELECT key, seq FROM transactions WHERE seq > ? AND key IS NOT NULL ORDER BY seq").values(recent.mergedThroughSeq);
   for (const [key, seq] of rows as Array<[string, number]>) recent.add(key, seq, nowMs);
   return recent;
-}
-
-/** Rows per INSERT statement of a merge (two values each). */
-const MERGE_ROWS_PER_STATEMENT = 256;
-
-/**
- * Writes the staged merge into transaction_keys, a slice per call, staging one first when none is under
- * way — inside the caller's transaction, before anything else in it (every earlier row is written by
- * then, and its key known). Sorted, a run's inserts walk the B-tree from left to right and each slice
- * continues where the last one stopped.
- */
-export class KeyMerger {
-  private readonly insert: BulkInsert;
-
-  constructor(
-    db: Database,
-    private readonly sliceKeysMax: number,
-  ) {
-    if (!(Number.isInteger(sliceKeysMax) && sliceKeysMax >= 1)) throw new Error("assertion: a merge slice holds at least one key");
-    this.insert = new BulkInsert(db, "transaction_keys", ["key_time_first", "seq"], MERGE_ROWS_PER_STATEMENT, "INSERT OR IGNORE");
-  }
-
-  /**
-   * Writes the next slice — at least `keysAtLeast` keys of the run when the slice is smaller, so that a
-   * batch writes more keys than it adds — and `completed` when it was the staged merge's last.
-   */
-  step(ctx: SqliteContext, options: { wholeRun?: boolean; keysAtLeast?: number } = {}): { keys: number; completed: boolean } {
-    const state = ctx.state;
-    const recent = state.recentKeys;
-    const through = state.nextTxnSeq - 1;
-    if (recent.staged === null && through === recent.mergedThroughSeq) return { keys: 0, completed: false };
-    if (ctx.writer.queuedRows !== 0) throw new Error("assertion: keys are merged before a transaction queues rows");
-    this.insert.discard(); // rows of a step whose transaction failed part way
-    const fresh = recent.staged === null;
-    const staged = recent.stage(through);
-    const slice = Math.max(this.sliceKeysMax, options.keysAtLeast ?? 0);
-    // Staging sorts the run: that is the whole share of this transaction when the run is longer than a slice.
-    const share = options.wholeRun ? staged.entries.length : fresh && staged.entries.length > slice ? 0 : slice;
-    const end = Math.min(staged.entries.length, staged.next + share);
-    for (let i = staged.next; i < end; i++) {
-      const entry = staged.entries[i]!;
-      this.insert.push(entry.stored, entry.seq);
-    }
-    this.insert.flush();
-    const keys = end - staged.next;
-    staged.next = end;
-    if (end < staged.entries.length) return { keys, completed: false };
-    setMeta(ctx, KEYS_MERGED_THROUGH_META, staged.through);
-    recent.mergedStaged();
-    return { keys, completed: true };
-  }
-}
-
-/**
- * Where the key index disagrees with the transactions it indexes: keyed rows up to the merged sequence
- * that transaction_keys does not name with their key, its entries that name no such row, and keyed rows
- * after it that the recent keys do not know (or recent keys beyond them). Entries beyond the merged
- * sequence are part of a merge under way (or cut short by a crash) and count as long as they name their
- * row with its key. A full scan, for checkConsistency.
- */
-export function keyIndexMismatched(ctx: SqliteContext): number {
-  const db = ctx.db;
-  const recent = ctx.state.recentKeys;
-  const through = recent.mergedThroughSeq;
-  const count = (sql: string, ...params: number[]) => (db.query(sql).get(...params) as { n: number }).n;
-  // The key is unique per (key, seq) entry and the rotation is a bijection: each row matches one entry at most.
-  const matching = `SELECT COUNT(*) AS n FROM transaction_keys k JOIN transactions t ON t.seq = k.seq
-     WHERE t.key = ${keyFromTimeFirstSql("k.key_time_first")}`;
-  const matchedThrough = count(`${matching} AND t.seq <= ?`, through);
-  const keyed = count("SELECT COUNT(*) AS n FROM transactions WHERE seq <= ? AND key IS NOT NULL", through);
-  const missing = keyed - matchedThrough;
-  const extra = count("SELECT COUNT(*) AS n FROM transaction_keys") - count(matching);
-  let recentMissing = 0;
-  let recentKeyed = 0;
-  for (const [key, seq] of db.query("SELECT key, seq FROM transactions WHERE seq > ? AND key IS NOT NULL").values(through) as Array<[string, number]>) {
-    recentKeyed += 1;
-    if (!recent.has(key, seq)) recentMissing += 1;
-  }
-  return missing + extra + recentMissing + Math.abs(recent.size - (recentKeyed - recentMissing));
 }
 
 const KEYS_PER_QUERY = 64;

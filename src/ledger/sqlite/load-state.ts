@@ -1,9 +1,11 @@
 import type { Database } from "bun:sqlite";
-import { cardFromRow, countUsage, LedgerState, type AccountKind, type CardRow } from "../batch/state.ts";
-import type { CardLimits } from "../ledger.ts";
-import { loadRecentKeys, RecentKeys } from "./key-index.ts";
-import { OUTBOX_USED_THROUGH_META } from "./outbox.ts";
+import { cardFromRow, countUsage, type AccountKind, type CardRow, type LedgerState } from "../batch/state.ts";
+import type { CardLimits } from "../../domain/card-limits.ts";
+import { loadRecentKeys } from "./key-index.ts";
+import { META, metaValue } from "./meta.ts";
 import { RECENT_RECORDS_MAX, RecentRecords } from "./recent-records.ts";
+import { SqliteLedgerState } from "./state.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * Rebuilding the SQLite ledger's in-memory state from the file: accounts and cards from their tables,
@@ -23,19 +25,6 @@ interface AccountRow {
   history_head_seq: number | null;
 }
 
-/**
- * The shared state plus what only the SQLite ledger keeps: the keys of the transactions not yet in
- * transaction_keys, and the newest records. Rebuilt with the rest, so a failed transaction's keys and
- * records are forgotten with its rows.
- */
-export class SqliteLedgerState extends LedgerState {
-  recentKeys = new RecentKeys(0);
-
-  constructor(readonly recentRecords: RecentRecords) {
-    super();
-  }
-}
-
 export function loadState(db: Database, defaults: CardLimits, nowMs: number, recentRecordsMax = RECENT_RECORDS_MAX): SqliteLedgerState {
   const state = new SqliteLedgerState(new RecentRecords(recentRecordsMax));
   for (const row of db.query("SELECT * FROM accounts ORDER BY seq").all() as AccountRow[]) {
@@ -52,13 +41,13 @@ export function loadState(db: Database, defaults: CardLimits, nowMs: number, rec
     });
   }
   for (const row of db.query("SELECT * FROM cards ORDER BY seq").all() as CardRow[]) state.addCard(cardFromRow(row, defaults));
-  state.pendingHoldsFromSeq = Number(metaValue(db, "pending_holds_from_seq") ?? 1);
+  state.pendingHoldsFromSeq = Number(metaValue(db, META.pendingHoldsFromSeq) ?? 1);
   const held = db.query(
     "SELECT account_seq, SUM(hold_amount_minor) AS held FROM transactions_now WHERE seq >= ? AND hold_state = 'pending' GROUP BY account_seq",
   );
   for (const row of held.all(state.pendingHoldsFromSeq) as Array<{ account_seq: number; held: number }>) {
     const account = state.accounts.get(row.account_seq);
-    if (account === undefined) throw new Error(`assertion: pending hold on unknown account ${row.account_seq}`);
+    if (account === undefined) throw new AssertionFailure(`pending hold on unknown account ${row.account_seq}`);
     account.held = row.held;
   }
   const early = db.query("SELECT original_key, remaining_minor, reversal_seq, created_at_ms FROM early_reversals");
@@ -69,16 +58,11 @@ export function loadState(db: Database, defaults: CardLimits, nowMs: number, rec
   state.nextTxnSeq = maxOf("transactions");
   state.nextLineSeq = maxOf("journal_lines");
   // Pruned events' sequences are gone from the table but were handed out: numbering continues above them.
-  state.nextOutboxSeq = Math.max(maxOf("outbox"), Number(metaValue(db, OUTBOX_USED_THROUGH_META) ?? 0) + 1);
-  state.checkpointSeq = Number(metaValue(db, "checkpoint_seq") ?? 0);
+  state.nextOutboxSeq = Math.max(maxOf("outbox"), Number(metaValue(db, META.outboxUsedThroughSeq) ?? 0) + 1);
+  state.checkpointSeq = Number(metaValue(db, META.checkpointSeq) ?? 0);
   replaySinceCheckpoint(db, state);
   state.recentKeys = loadRecentKeys(db, nowMs);
   return state;
-}
-
-export function metaValue(db: Database, name: string): string | null {
-  const row = db.query("SELECT value FROM meta WHERE name = ?").get(name) as { value: string } | null;
-  return row === null ? null : row.value;
 }
 
 /** Heads and daily usage from the transactions written after the last checkpoint, in order. */

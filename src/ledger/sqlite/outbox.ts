@@ -2,8 +2,8 @@ import { decodeCursor, encodeCursor, sequenceOf } from "../ids.ts";
 import { checkClaim, checkPrune, CLAIM_SCAN_ROWS_MAX, deliveryErrorText } from "../input-checks.ts";
 import { LedgerError, type OutboxEvent } from "../ledger.ts";
 import { checkPageLimit, EVENT_SELECT, eventOf, type EventRow } from "../views.ts";
-import { setMeta } from "./checkpoint.ts";
 import type { SqliteContext } from "./context.ts";
+import { META, metaValue, setMeta } from "./meta.ts";
 
 /**
  * The outbox: events written in the same transaction as the change behind them, delivered in order per
@@ -16,7 +16,6 @@ import type { SqliteContext } from "./context.ts";
  * Event data is assembled when read from the immutable columns of the transaction behind it, and
  * carries masked PANs only.
  */
-export const OUTBOX_USED_THROUGH_META = "outbox_used_through_seq";
 
 export function claimOutbox(ctx: SqliteContext, input: { limit: number; leaseMs: number; owner: string; nowMs: number }): OutboxEvent[] {
   checkClaim(input);
@@ -94,9 +93,9 @@ export function pruneEvents(ctx: SqliteContext, input: { createdBeforeMs: number
   }
   if (due.length === 0) return { pruned: 0, undelivered: 0 };
   ctx.db.query("DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))").run(JSON.stringify(due));
-  const usedThrough = Number(ctx.db.query("SELECT value FROM meta WHERE name = ?").values(OUTBOX_USED_THROUGH_META)[0]?.[0] ?? 0);
+  const usedThrough = Number(metaValue(ctx.db, META.outboxUsedThroughSeq) ?? 0);
   const highest = due[due.length - 1]!;
-  if (highest > usedThrough) setMeta(ctx, OUTBOX_USED_THROUGH_META, highest);
+  if (highest > usedThrough) setMeta(ctx.db, META.outboxUsedThroughSeq, highest);
   return { pruned: due.length, undelivered };
 }
 

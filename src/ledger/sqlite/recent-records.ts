@@ -1,4 +1,5 @@
 import type { NetworkRecord } from "../batch/records.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * The newest network records by sequence, as the batches left them: a reversal, an advice or a repeat
@@ -21,7 +22,7 @@ export class RecentRecords {
   private filled = 0;
 
   constructor(readonly recordsMax: number) {
-    if (!(Number.isInteger(recordsMax) && recordsMax >= 0)) throw new Error("assertion: recordsMax must be a non-negative integer");
+    if (!(Number.isInteger(recordsMax) && recordsMax >= 0)) throw new AssertionFailure("recordsMax must be a non-negative integer");
     this.slots = new Array<NetworkRecord | undefined>(recordsMax).fill(undefined);
   }
 

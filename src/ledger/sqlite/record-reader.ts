@@ -1,8 +1,9 @@
 import type { Database, Statement } from "bun:sqlite";
 import { rowFromColumns, TRANSACTION_COLUMNS, type NetworkRecord, type RecordSource, type RecordsByKey, type TransactionRow } from "../batch/records.ts";
 import { MergedKeyReader } from "./key-index.ts";
-import type { SqliteLedgerState } from "./load-state.ts";
+import type { SqliteLedgerState } from "./state.ts";
 import type { RecentRecords } from "./recent-records.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 const SEQS_PER_QUERY = 64;
 
@@ -62,7 +63,7 @@ export class RecordReader implements RecordSource {
   private readRows(into: RecordsByKey, recentRecords: RecentRecords): void {
     for (const source of this.bySeqs.all(...this.chunk) as Array<Record<string, unknown>>) {
       const record = rowFromColumns<TransactionRow>(source, TRANSACTION_COLUMNS) as NetworkRecord;
-      if (record.key === null) throw new Error(`assertion: the key index names transaction ${record.seq}, which has no key`);
+      if (record.key === null) throw new AssertionFailure(`the key index names transaction ${record.seq}, which has no key`);
       record.stored = true;
       into.add(record);
       recentRecords.add(record);

@@ -1,17 +1,10 @@
 import type { Database, Statement } from "bun:sqlite";
 import { approvalCodeSource, type RandomBytes } from "../../authorize/approval-code.ts";
 import { DEFAULT_CARD_LIMITS } from "../card-limits.ts";
-import {
-  LedgerError,
-  type AuthorizationDecision,
-  type AuthorizationRequest,
-  type Card,
-  type CardLimits,
-  type CardStatus,
-  type ConsistencyReport,
-  type Ledger,
-  type OutboxEvent,
-} from "../ledger.ts";
+import type { AuthorizationDecision, AuthorizationRequest } from "../../domain/authorization.ts";
+import type { CardLimits } from "../../domain/card-limits.ts";
+import type { CardStatus } from "../../domain/card-status.ts";
+import { LedgerError, type Card, type ConsistencyReport, type Ledger, type OutboxEvent } from "../ledger.ts";
 import { checkNewCard } from "../input-checks.ts";
 import { createPanVault } from "../pan-vault.ts";
 import { balancesOf, cardOf, sealPan, userOf } from "../views.ts";
@@ -23,12 +16,15 @@ import type { SqliteContext } from "./context.ts";
 import { openDatabase } from "./database.ts";
 import { expireHoldsChunk, forgetEarlyReversals } from "./expiry.ts";
 import { listTransactions } from "./history.ts";
-import { KEY_MERGE_KEYS_MAX, KEY_MERGE_SLICE_KEYS_MAX, KeyMerger } from "./key-index.ts";
+import { KEY_MERGE_KEYS_MAX, KEY_MERGE_SLICE_KEYS_MAX } from "./key-index.ts";
+import { KeyMerger } from "./key-merger.ts";
 import * as outbox from "./outbox.ts";
 import { loadState } from "./load-state.ts";
+import { META, metaValue, setMeta } from "./meta.ts";
 import { RecordReader } from "./record-reader.ts";
 import { topUp } from "./topups.ts";
 import { Writer } from "./writer.ts";
+import { AssertionFailure, rethrowAssertionFailure } from "../../ops/assert.ts";
 
 /**
  * The embedded ledger: SQLite through bun:sqlite, one writer, one transaction per batch.
@@ -99,9 +95,9 @@ export async function openSqliteLedger(options: SqliteLedgerOptions): Promise<Sq
   const vault = await createPanVault(options.panKeyHex);
   const db = openDatabase(options);
   try {
-    const stored = db.query("SELECT value FROM meta WHERE name = 'pan_key_check'").get() as { value: string } | null;
-    if (stored === null) db.query("INSERT INTO meta (name, value) VALUES ('pan_key_check', ?)").run(vault.keyCheck);
-    else if (stored.value !== vault.keyCheck) throw new LedgerError("unavailable", "SEKISHO_PAN_KEY is not the key this ledger was created with");
+    const stored = metaValue(db, META.panKeyCheck);
+    if (stored === null) setMeta(db, META.panKeyCheck, vault.keyCheck);
+    else if (stored !== vault.keyCheck) throw new LedgerError("unavailable", "SEKISHO_PAN_KEY is not the key this ledger was created with");
     const limitDefaults = options.limitDefaults ?? DEFAULT_CARD_LIMITS;
     const clock = options.clock ?? Date.now;
     const state = loadState(db, limitDefaults, clock(), options.recentRecordsMax);
@@ -144,7 +140,7 @@ export class SqliteLedger implements Ledger {
     this.rollback = db.prepare("ROLLBACK");
     this.checkpointTransactions = options.checkpointTransactions ?? CHECKPOINT_TRANSACTIONS_DEFAULT;
     this.keyMergeKeysMax = options.keyMergeKeysMax ?? KEY_MERGE_KEYS_MAX;
-    if (!(Number.isInteger(this.keyMergeKeysMax) && this.keyMergeKeysMax >= 1)) throw new Error("assertion: keyMergeKeysMax must be a positive integer");
+    if (!(Number.isInteger(this.keyMergeKeysMax) && this.keyMergeKeysMax >= 1)) throw new AssertionFailure("keyMergeKeysMax must be a positive integer");
     this.keyMerger = new KeyMerger(db, options.keyMergeSliceKeysMax ?? KEY_MERGE_SLICE_KEYS_MAX);
     this.authorizer = new Authorizer(ctx.state, {
       reader: new RecordReader(db, () => this.ctx.state),
@@ -287,6 +283,7 @@ export class SqliteLedger implements Ledger {
 
   private assertUsable(): void {
     if (this.closed) throw new LedgerError("unavailable", "the ledger is closed");
+    if (this.broken instanceof AssertionFailure) throw new LedgerError("unavailable", "the ledger stopped at a broken invariant", { cause: this.broken });
     if (this.broken !== null) throw new LedgerError("unavailable", "the ledger could not rebuild its state after a failure", { cause: this.broken });
   }
 
@@ -294,7 +291,9 @@ export class SqliteLedger implements Ledger {
    * One synchronous transaction. In the API operations a LedgerError is an expected refusal raised before
    * anything in memory changed: roll back and pass it on. Anything else — and any failure of a batch, whose
    * earlier requests changed memory already — may have left the memory ahead of the disk: roll back and
-   * rebuild the state from the file.
+   * rebuild the state from the file. A broken invariant (AssertionFailure) is not an operating error:
+   * roll back — nothing of the transaction reaches the file — rebuild nothing, refuse all later work
+   * (`broken`; close() writes no checkpoint either) and pass it on, for the process to stop.
    */
   private write<T>(body: () => T, options: { rebuildOnAnyFailure?: boolean } = {}): T {
     this.assertUsable();
@@ -307,7 +306,8 @@ export class SqliteLedger implements Ledger {
     } catch (error) {
       if (this.ctx.db.inTransaction) this.rollback.run();
       this.ctx.writer.discard();
-      if (options.rebuildOnAnyFailure || !(error instanceof LedgerError)) this.rebuild();
+      if (error instanceof AssertionFailure) this.broken = error;
+      else if (options.rebuildOnAnyFailure || !(error instanceof LedgerError)) this.rebuild();
       throw error;
     }
   }
@@ -320,6 +320,7 @@ export class SqliteLedger implements Ledger {
       this.authorizer.useState(state);
     } catch (error) {
       this.broken = error;
+      rethrowAssertionFailure(error);
     }
   }
 

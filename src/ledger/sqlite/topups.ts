@@ -5,6 +5,7 @@ import { checkCurrency, checkTopUp } from "../input-checks.ts";
 import { MINOR_AMOUNT_MAX } from "../money.ts";
 import { requireUser } from "./cardholders.ts";
 import type { SqliteContext } from "./context.ts";
+import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
  * Top-ups: money in from the program's funding account. Idempotent per user and Idempotency-Key: the same
@@ -40,7 +41,7 @@ export function topUp(
   if (currency !== account.currency) throw new LedgerError("currency_mismatch", `the account is in currency ${account.currency}`);
   if (account.ledger + input.amount > MINOR_AMOUNT_MAX) throw new LedgerError("invalid_amount", "the balance would exceed its maximum");
   const funding = ctx.state.systemAccount("funding", currency);
-  if (funding === undefined) throw new Error(`assertion: no funding account for currency ${currency}`);
+  if (funding === undefined) throw new AssertionFailure(`no funding account for currency ${currency}`);
 
   const nowMs = ctx.clock();
   const row = plainRow(ctx.writer.nextTransactionSeq(), "topup", account.seq, input.amount, currency, nowMs);

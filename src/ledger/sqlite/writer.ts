@@ -3,7 +3,7 @@ import { EffectWriter, type EventType } from "../batch/effect-writer.ts";
 import { TRANSACTION_COLUMNS, type NetworkRecord, type TransactionRow } from "../batch/records.ts";
 import type { AccountState, EarlyReversal } from "../batch/state.ts";
 import { BulkInsert } from "./bulk-insert.ts";
-import type { SqliteLedgerState } from "./load-state.ts";
+import type { SqliteLedgerState } from "./state.ts";
 
 /**
  * The changes of one SQLite transaction (see EffectWriter for what they do to the state): rows are

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { frameBytes, Framer, FramingError } from "../../src/link/framing.ts";
+import { frameBytes, Framer, FramingError } from "../../src/iso8583/framing.ts";
 import { SeededRandom } from "../../src/sim/random.ts";
 
 function concat(parts: Uint8Array[]): Uint8Array {

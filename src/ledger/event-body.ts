@@ -1,5 +1,5 @@
-import type { OutboxEvent } from "../ledger/ledger.ts";
-import { splitMerchant } from "../api/present.ts";
+import type { OutboxEvent } from "./ledger.ts";
+import { splitMerchant } from "./views.ts";
 import { maskValue } from "../ops/mask.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { Framing } from "../iso8583/spec.ts";
+import type { Framing } from "./spec.ts";
 
 /**
  * Length-prefix framing of a TCP byte stream. A frame that arrives whole inside a chunk is handed on as a
