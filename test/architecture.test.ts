@@ -26,6 +26,8 @@ const ROOM_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   ledger: ["authorize", "iso8583", "ops", "domain"],
   api: ["ledger", "authorize", "iso8583", "ops", "domain"],
   notify: ["ledger", "ops", "domain"],
+  /** Clearing file formats (BASE II, JSON Lines) and settlement: pure, on the shared vocabulary alone. */
+  clearing: ["domain"],
   /** A black box to the processor: it speaks only over sockets and HTTP, sharing the codec and profiles. */
   sim: ["iso8583", "ops", "domain"],
   bench: ["sim", "ledger", "authorize", "iso8583", "ops", "domain"],

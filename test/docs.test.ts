@@ -11,6 +11,7 @@ import { registerEngineMetrics } from "../src/engine/engine-metrics.ts";
 import { registerNotifierMetrics } from "../src/notify/notifier-metrics.ts";
 import { FATAL_EVENTS } from "../src/ops/fatal-errors.ts";
 import { MetricsRegistry } from "../src/ops/metrics.ts";
+import { registerProcessMetrics } from "../src/ops/process-metrics.ts";
 import { REPO_ROOT } from "./support/cli.ts";
 
 /**
@@ -183,10 +184,11 @@ describe("docs/operating.md", () => {
     registerEngineMetrics(registry);
     registerApiMetrics(registry);
     registerNotifierMetrics(registry);
+    registerProcessMetrics(registry);
     const rows = new Map(
       sectionRows(OPERATING, "## Metrics")
         .map(cells)
-        .filter((row) => /^`sekisho_/.test(row[0]!))
+        .filter((row) => /^`(sekisho|process)_/.test(row[0]!))
         .map((row) => [row[0]!.replaceAll("`", ""), row] as const),
     );
     const registered = registry.list();

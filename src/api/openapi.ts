@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Route } from "./route.ts";
-import { api, ErrorResponse } from "./schemas.ts";
+import { api, ErrorResponse, exampleOf } from "./schemas.ts";
 
 /**
  * The OpenAPI 3.1 document, generated from the route list and the zod schemas with zod's own JSON Schema
@@ -32,13 +32,15 @@ function inline(schema: z.ZodType): JsonSchema {
   return json;
 }
 
-/** A body or response schema must be a named component (optionally wrapped in `.optional()`). */
-function componentRef(schema: z.ZodType, where: string): { ref: JsonSchema; optional: boolean } {
+/** A body or response schema must be a named component (optionally wrapped in `.optional()`), with an example. */
+function componentRef(schema: z.ZodType, where: string): { ref: JsonSchema; optional: boolean; example: unknown } {
   const optional = schema instanceof z.ZodOptional;
   const inner = optional ? (schema as z.ZodOptional<z.ZodType>).unwrap() : schema;
   const id = api.get(inner)?.id;
   if (id === undefined) throw new Error(`${where}: body and response schemas must be named components`);
-  return { ref: { $ref: COMPONENT_PREFIX + id }, optional };
+  const example = exampleOf(inner);
+  if (example === undefined) throw new Error(`${where}: component ${id} has no example`);
+  return { ref: { $ref: COMPONENT_PREFIX + id }, optional, example };
 }
 
 function parameters(route: Route): JsonSchema[] {
@@ -65,33 +67,38 @@ function parameters(route: Route): JsonSchema[] {
   return out;
 }
 
-function errorResponse(description: string): JsonSchema {
-  return { description, content: { "application/json": { schema: componentRef(ErrorResponse, "Error").ref } } };
+function errorResponse(description: string, code: string, message: string): JsonSchema {
+  const example = { error: { code, message } };
+  return { description, content: { "application/json": { schema: componentRef(ErrorResponse, "Error").ref, example } } };
 }
 
 function responses(route: Route): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
   for (const [status, response] of Object.entries(route.responses)) {
     const contentType = response.contentType ?? "application/json";
-    const schema = response.schema === undefined ? {} : componentRef(response.schema, `${route.operationId} ${status}`).ref;
+    const component = response.schema === undefined ? null : componentRef(response.schema, `${route.operationId} ${status}`);
+    const example = response.example ?? component?.example;
+    if (example === undefined) throw new Error(`${route.operationId} ${status}: a response without a schema gives its own example`);
     out[status] = {
       description: response.description,
-      content: { [contentType]: { schema } },
+      content: { [contentType]: { schema: component?.ref ?? {}, example } },
       ...(response.headers
         ? { headers: Object.fromEntries(Object.entries(response.headers).map(([name, d]) => [name, { description: d, schema: { type: "string" } }])) }
         : {}),
     };
   }
-  const implied: Array<[boolean, string, string]> = [
-    [route.query !== undefined || (route.headers?.length ?? 0) > 0 || route.body !== undefined, "400", "invalid_json or invalid_request"],
-    [route.auth, "401", "unauthorized: missing or wrong bearer token"],
-    [route.params !== undefined, "404", "not_found"],
-    [route.body !== undefined, "413", "body_too_large"],
-    [route.body !== undefined, "422", "validation_failed: the message names the field"],
-    [route.auth, "503", "unavailable: the ledger cannot be reached"],
+  // Each with the description and an example of what the server answers.
+  const implied: Array<[boolean, string, string, string, string]> = [
+    [route.query !== undefined || (route.headers?.length ?? 0) > 0 || route.body !== undefined, "400", "invalid_json or invalid_request",
+      "invalid_request", "limit: too big: expected number to be <=200"],
+    [route.auth, "401", "unauthorized: missing or wrong bearer token", "unauthorized", "missing or wrong bearer token"],
+    [route.params !== undefined, "404", "not_found", "not_found", "user not found"],
+    [route.body !== undefined, "413", "body_too_large", "body_too_large", "the body is larger than 65536 bytes"],
+    [route.body !== undefined, "422", "validation_failed: the message names the field", "validation_failed", "amount: too small: expected number to be >=1"],
+    [route.auth, "503", "unavailable: the ledger cannot be reached", "unavailable", "the ledger cannot be reached"],
   ];
-  for (const [applies, status, description] of implied) {
-    if (applies && out[status] === undefined) out[status] = errorResponse(description);
+  for (const [applies, status, description, code, message] of implied) {
+    if (applies && out[status] === undefined) out[status] = errorResponse(description, code, message);
   }
   return out;
 }
@@ -107,8 +114,8 @@ function operation(route: Route): JsonSchema {
     responses: responses(route),
   };
   if (route.body !== undefined) {
-    const { ref, optional } = componentRef(route.body, `${route.operationId} body`);
-    op.requestBody = { required: !optional, content: { "application/json": { schema: ref } } };
+    const { ref, optional, example } = componentRef(route.body, `${route.operationId} body`);
+    op.requestBody = { required: !optional, content: { "application/json": { schema: ref, example } } };
   }
   return op;
 }

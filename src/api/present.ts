@@ -47,6 +47,7 @@ export function cardJson(card: Card): z.output<typeof schemas.Card> {
 export function topUpJson(topUp: TopUp): z.output<typeof schemas.TopUp> {
   return {
     id: topUp.id,
+    transaction_id: topUp.transactionId,
     user_id: topUp.userId,
     amount: topUp.amount,
     currency: currencyAlpha(topUp.currency),
@@ -59,6 +60,7 @@ export function transactionJson(record: TransactionRecord): z.output<typeof sche
   return {
     id: record.id,
     type: record.kind,
+    topup_id: record.topUpId,
     status: record.status,
     amount: record.amount,
     approved_amount: record.approvedAmount ?? null,

@@ -55,6 +55,8 @@ export interface ResponseDoc {
   /** application/json unless said otherwise. */
   readonly contentType?: string;
   readonly headers?: Record<string, string>;
+  /** What the document shows; by default the example of `schema` (every named schema has one). */
+  readonly example?: unknown;
 }
 
 export interface Route {

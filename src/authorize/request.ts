@@ -24,9 +24,7 @@ import { originalKeyFromDe90, transactionKey } from "./transaction-key.ts";
 export function requestFromView(view: MessageView, receivedAtMs: number): AuthorizationRequest {
   const mti = view.mti;
   const text = (field: number): string | null => (view.has(field) ? view.string(field) : null);
-  const acquirer = text(32) ?? "";
-  const stan = text(11) ?? "";
-  const transmissionDateTime = text(7) ?? "";
+  const { acquirer, stan, transmissionDateTime } = keyFields(view);
   const key = transactionKey({ mti, acquirer, stan, transmissionDateTime });
   const kind = messageKind(mti);
   const isReversal = kind === "reversal";
@@ -56,6 +54,19 @@ export function requestFromView(view: MessageView, receivedAtMs: number): Author
     partialAllowed: partialAllowedByDe60(text(60)),
     receivedAtMs,
   };
+}
+
+/**
+ * A decoded message's transaction key (src/authorize/transaction-key.ts): how logs name a transaction, never
+ * by card data. Absent fields are empty, as in requestFromView.
+ */
+export function transactionKeyOfView(view: MessageView): string {
+  return transactionKey({ mti: view.mti, ...keyFields(view) });
+}
+
+function keyFields(view: MessageView): { acquirer: string; stan: string; transmissionDateTime: string } {
+  const text = (field: number): string => (view.has(field) ? view.string(field) : "");
+  return { acquirer: text(32), stan: text(11), transmissionDateTime: text(7) };
 }
 
 function originalKeyOf(view: MessageView, own: { acquirer: string; stan: string; transmissionDateTime: string }): string {

@@ -4,6 +4,7 @@ import { maskedStream } from "../ops/mask.ts";
 import { FAULT_KINDS, FaultListError, parseFaults, type FaultKind } from "../sim/faults.ts";
 import { SimError } from "../sim/run.ts";
 import { formatSummary, progressPrinter } from "../sim/report-text.ts";
+import type { SeedingProgress } from "../sim/run.ts";
 import { CommandError, parseFlags, UsageError, type Command } from "./cli.ts";
 
 export function formatProcessorSummary(report: EndToEndReport): string {
@@ -25,6 +26,21 @@ export function formatProcessorSummary(report: EndToEndReport): string {
     );
   }
   return lines.join("\n");
+}
+
+/**
+ * The live progress of an end-to-end run on stderr (so stdout keeps the summary or the JSON): the cards
+ * being seeded, then the load, one line rewritten in place and fitted to the terminal's width.
+ */
+export function stderrProgress() {
+  const printer = progressPrinter(maskedStream(process.stderr), { columns: () => process.stderr.columns });
+  return {
+    ...printer,
+    seeding(progress: SeedingProgress): void {
+      const percent = progress.total > 0 ? Math.floor((progress.seeded * 100) / progress.total) : 100;
+      printer.line([`seeding cards ${progress.seeded.toLocaleString("en-US")}/${progress.total.toLocaleString("en-US")}`, `${percent}%`]);
+    },
+  };
 }
 
 export function endToEndOk(report: EndToEndReport): boolean {
@@ -49,7 +65,7 @@ export const demoCommand: Command = {
 Starts a fresh embedded ledger, the processor (\`sekisho run\`, a child process) and the card-network
 simulator (this process) on loopback; the simulator seeds users, cards and top-ups through the Processor
 API, drives a mix of purchases, declines, reversals, duplicates, advices and balance inquiries for a while
-with a live progress line, checks every answer and every balance, then the processor is stopped with
+with a live progress line (on stderr), checks every answer and every balance, then the processor is stopped with
 SIGTERM and shuts down in order. Needs no setup and leaves nothing behind.
 
 ${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", "64")}
@@ -74,7 +90,7 @@ ${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", "64")}
     }
     const stdout = maskedStream(process.stdout);
     const say = (line: string) => stdout.write(line + "\n");
-    const progress = progressPrinter(stdout);
+    const progress = stderrProgress();
     say(`sekisho demo: ${flags.users} cards, ${flags.links} link(s), profile ${flags.profile}, ${flags.durationSeconds} s of load`);
     if (faults !== undefined) say(`faults: ${faults.join(", ")}`);
     let report: EndToEndReport;
@@ -83,6 +99,7 @@ ${END_TO_END_FLAGS_HELP.replace("%DURATION%", "10").replace("%WINDOW%", "64")}
         ...flags,
         ...(faults !== undefined ? { faults } : {}),
         onProgress: (p) => progress.update(p),
+        onSeeding: (p) => progress.seeding(p),
         onPhase: (phase) => {
           progress.done();
           say(`· ${phase}`);

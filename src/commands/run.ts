@@ -1,7 +1,4 @@
-import { originatingBase1Header } from "../iso8583/base1-header.ts";
 import { startApiServer, parseListenAddress, type ApiServer } from "../api/server.ts";
-import { requestFromView } from "../authorize/request.ts";
-import { transactionKey } from "../authorize/transaction-key.ts";
 import {
   configFlagOptions,
   configKeySpecs,
@@ -15,7 +12,6 @@ import {
 } from "../config.ts";
 import { Processor } from "../engine/processor.ts";
 import { onShutdownSignals, type ShutdownSignal } from "./signals.ts";
-import type { MessageView } from "../iso8583/message-view.ts";
 import { loadProfile } from "../iso8583/profiles/index.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { openLedger } from "../ledger/open.ts";
@@ -26,7 +22,9 @@ import { onFatalErrors, type FatalErrors, type FatalEvent } from "../ops/fatal-e
 import { createLogger, defaultLogFormat, type Logger } from "../ops/log.ts";
 import { registerSecret } from "../ops/mask.ts";
 import { MetricsRegistry } from "../ops/metrics.ts";
+import { registerProcessMetrics } from "../ops/process-metrics.ts";
 import { CommandError, parseFlags, type Command } from "./cli.ts";
+import { engineSettingsFrom, linkSettingsFrom } from "./settings.ts";
 
 /**
  * Exit codes of `sekisho run` (docs/operating.md: signals and exit codes). 130 and 143 (a second SIGINT/SIGTERM) come
@@ -54,12 +52,6 @@ function endpointsOf(config: Config): Array<{ host: string; port: number }> {
     const { hostname, port } = parseListenAddress(item);
     return { host: hostname, port };
   });
-}
-
-/** A transaction's identity for logs: the key, never card data. */
-function describeRequest(view: MessageView): string {
-  const text = (field: number) => (view.has(field) ? view.string(field) : "");
-  return transactionKey({ mti: view.mti, acquirer: text(32), stan: text(11), transmissionDateTime: text(7) });
 }
 
 /** The password in a URL's user info (a PostgreSQL URL, a webhook URL), to be redacted wherever it shows. */
@@ -130,6 +122,7 @@ async function startAndServe(
   stops: InvariantStops,
 ): Promise<number> {
   const registry = new MetricsRegistry();
+  registerProcessMetrics(registry);
   // A PostgreSQL URL may carry a password: never in a log line or an error.
   const shownDb = config.db.replace(/\/\/[^@/]*@/, "//***@");
   let ledger: Ledger;
@@ -140,37 +133,13 @@ async function startAndServe(
     logger.error("ledger.open_failed", { db: shownDb, error });
     throw new CommandError(`cannot open the ledger (${shownDb}): ${(error as Error).message}`, RUN_EXIT.startFailed);
   }
-  const profile = loadProfile(config.profile);
   const processor = new Processor({
-    profile,
+    profile: loadProfile(config.profile),
     ledger,
-    toRequest: requestFromView,
-    describe: describeRequest,
     endpoints: endpointsOf(config),
     links: config.links,
-    frameBytesMax: config.frameBytesMax,
-    writeBufferBytesMax: config.writeBufferBytesMax,
-    linkPendingBytesHighWater: config.linkPendingBytesHighWater,
-    linkPendingBytesLowWater: config.linkPendingBytesLowWater,
-    frameAssemblyTimeoutMs: config.frameAssemblyTimeoutMs,
-    ringCapacity: config.ringCapacity,
-    ringHighWaterPercent: config.ringHighWaterPercent,
-    ringLowWaterPercent: config.ringLowWaterPercent,
-    authTasks: config.authTasks,
-    batchSizeMax: config.batchSizeMax,
-    requestDeadlineMs: config.requestDeadlineMs,
-    connectTimeoutMs: config.connectTimeoutMs,
-    signOnTimeoutMs: config.signOnTimeoutMs,
-    echoIdleMs: config.echoIdleMs,
-    echoTimeoutMs: config.echoTimeoutMs,
-    reconnectDelayMinMs: config.reconnectDelayMinMs,
-    reconnectDelayMaxMs: config.reconnectDelayMaxMs,
-    signOffTimeoutMs: config.signOffTimeoutMs,
-    closeGraceMs: config.closeGraceMs,
-    base1Header:
-      profile.headerBytes > 0
-        ? originatingBase1Header({ destination: config.base1DestinationStation, source: config.base1SourceStation })
-        : null,
+    engine: engineSettingsFrom(config),
+    link: linkSettingsFrom(config),
     logger,
     metrics: registry,
     onAssertionFailure: fatal.report,
@@ -248,7 +217,7 @@ async function startAndServe(
   const reason = await stopRequested;
   logger.info("shutdown.begin", { ...reason, queued: processor.queued });
   api.beginShutdown();
-  const report = await processor.shutdown(config.drainDeadlineMs);
+  const report = await processor.shutdown();
   clearInterval(expiryTimer);
   await notifier?.stop();
   await pruner.stop();

@@ -84,7 +84,7 @@ Output
     const options = await optionsFromFlags(values);
     // Progress and notes on stderr, through the masking every log line gets.
     const stderr = maskedStream(process.stderr);
-    const progress = progressPrinter(stderr);
+    const progress = progressPrinter(stderr, { columns: () => process.stderr.columns });
     const handle = startSimulation({ ...options, onProgress: (p) => progress.update(p) });
     const stopOnSignal = () => {
       if (stopping) process.exit(130); // a second signal: stop at once

@@ -7,7 +7,7 @@ import type { ConsistencyReport } from "../ledger/ledger.ts";
 import { isPostgresUrl, openLedger } from "../ledger/open.ts";
 import type { FaultKind, ProcessFaultKind } from "../sim/faults.ts";
 import type { SimReport } from "../sim/report.ts";
-import { startSimulation, type SimOptions } from "../sim/run.ts";
+import { startSimulation, type SeedingProgress, type SimOptions } from "../sim/run.ts";
 import type { SimProgress } from "../sim/simulator-config.ts";
 import { freePort, ProcessorChild, type ProcessorChildResult } from "./processor-child.ts";
 
@@ -34,6 +34,8 @@ export interface EndToEndOptions {
   /** Extra `sekisho run` flags (e.g. --batch-size-max). */
   processorArgs?: readonly string[];
   onProgress?: (progress: SimProgress) => void;
+  /** The cards being seeded through the Processor API (the few seconds before the load). */
+  onSeeding?: (progress: SeedingProgress) => void;
   /** How to start `sekisho` for the processors (default: this program itself). */
   processorCommand?: readonly string[];
   onPhase?: (phase: string) => void;
@@ -104,6 +106,7 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRep
     waitLinksMs: 30_000,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onSeeding ? { onSeeding: options.onSeeding } : {}),
     ...(options.faults !== undefined && options.faults.length > 0 ? { faults: options.faults } : {}),
     ...(options.faultSpacingMs !== undefined ? { faultSpacingMs: options.faultSpacingMs } : {}),
     onProcessFault: (kind) => restartOne(kind),

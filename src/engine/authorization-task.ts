@@ -1,5 +1,6 @@
 import type { MessageBuilder } from "../iso8583/message-builder.ts";
 import type { MessageView } from "../iso8583/message-view.ts";
+import { requestFromView, transactionKeyOfView } from "../authorize/request.ts";
 import type { AuthorizationDecision, AuthorizationRequest } from "../domain/authorization.ts";
 import type { ResponseCode } from "../domain/response-codes.ts";
 import type { Ledger } from "../ledger/ledger.ts";
@@ -11,21 +12,15 @@ import type { FlowControl } from "./flow-control.ts";
 import { buildCodeOnlyResponse, buildDecisionResponse } from "./responses.ts";
 import { RequestBatch, type RequestRing, type ViewPool } from "./ring.ts";
 
-/** Turns a validated request view into the ledger's plain request (src/authorize). */
-export type RequestMapper = (view: MessageView, receivedAtMs: number) => AuthorizationRequest;
-
 export interface TaskContext {
   readonly ring: RequestRing;
   readonly pool: ViewPool;
   readonly flow: FlowControl;
   readonly ledger: Ledger;
-  readonly toRequest: RequestMapper;
   readonly metrics: EngineMetrics;
   readonly logger: Logger;
   readonly clock: () => number;
   readonly requestDeadlineMs: number;
-  /** A key for logs (never the PAN): used when a response cannot be delivered. */
-  readonly describe: (view: MessageView) => string;
   /** True once an invariant broke anywhere: nothing more goes to the ledger, nothing more from it is answered. */
   readonly invariantBroken: () => boolean;
   /** A broken invariant met here: stops authorizing and hands it to the process's fatal handler. */
@@ -98,9 +93,9 @@ export class AuthorizationTask {
       }
       try {
         this.requestIndex[requests.length] = i;
-        requests.push(this.context.toRequest(batch.views[i]!, batch.receivedAtMs[i]!));
+        requests.push(requestFromView(batch.views[i]!, batch.receivedAtMs[i]!));
       } catch (error) {
-        logger.error("engine.request_mapping_failed", { request: this.context.describe(batch.views[i]!), error });
+        logger.error("engine.request_mapping_failed", { request: transactionKeyOfView(batch.views[i]!), error });
         preDecided[i] = "96";
       }
     }
@@ -150,7 +145,7 @@ export class AuthorizationTask {
       // The network will stand in and tell us with an advice, which the ledger reconciles.
       if (result === "overflow") session.abort(); // the peer stopped reading: re-dial
       metrics.undelivered.inc();
-      logger.warn("engine.response_undelivered", { link: session.label, transaction: this.context.describe(view), code, result });
+      logger.warn("engine.response_undelivered", { link: session.label, transaction: transactionKeyOfView(view), code, result });
       return;
     }
     this.touched.add(session);

@@ -1,10 +1,11 @@
-import type { Base1Header } from "../iso8583/base1-header.ts";
 import { MessageBuilder } from "../iso8583/message-builder.ts";
 import { MessageView } from "../iso8583/message-view.ts";
 import type { CompiledProfile } from "../iso8583/spec.ts";
 import type { Ledger } from "../ledger/ledger.ts";
+import { transactionKeyOfView } from "../authorize/request.ts";
 import { CodecError } from "../iso8583/errors.ts";
 import type { FramingErrorCode } from "../iso8583/framing.ts";
+import type { LinkSettings } from "../link/link-settings.ts";
 import { LINK_STATES, NetworkLink, type LinkObserver, type LinkState } from "../link/network-link.ts";
 import { MTI_NETWORK_REQUEST } from "../link/network-management.ts";
 import type { LinkSession } from "../link/session.ts";
@@ -13,42 +14,22 @@ import type { Logger } from "../ops/log.ts";
 import type { MetricsRegistry } from "../ops/metrics.ts";
 import { settledWithin } from "../ops/settled-within.ts";
 import { assert, failLoudly, type AssertionFailure, type AssertionFailureSink } from "../ops/assert.ts";
-import { AuthorizationTask, type RequestMapper } from "./authorization-task.ts";
+import { AuthorizationTask } from "./authorization-task.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { registerEngineMetrics, type EngineMetrics } from "./engine-metrics.ts";
+import type { EngineSettings } from "./engine-settings.ts";
 import { FlowControl } from "./flow-control.ts";
 import { RequestRing, ViewPool } from "./ring.ts";
 
 export interface ProcessorOptions {
   profile: CompiledProfile;
   ledger: Ledger;
-  toRequest: RequestMapper;
-  describe: (view: MessageView) => string;
   endpoints: ReadonlyArray<{ host: string; port: number }>;
+  /** Links to hold, spread over the endpoints. */
   links: number;
-  frameBytesMax: number;
-  writeBufferBytesMax: number;
-  /** A link whose unsent responses reach this many bytes stops reading … */
-  linkPendingBytesHighWater: number;
-  /** … until they are down to this many. */
-  linkPendingBytesLowWater: number;
-  /** From a frame's first byte to its last; past it the link is closed and re-dialled. */
-  frameAssemblyTimeoutMs: number;
-  ringCapacity: number;
-  ringHighWaterPercent: number;
-  ringLowWaterPercent: number;
-  authTasks: number;
-  batchSizeMax: number;
-  requestDeadlineMs: number;
-  connectTimeoutMs: number;
-  signOnTimeoutMs: number;
-  echoIdleMs: number;
-  echoTimeoutMs: number;
-  reconnectDelayMinMs: number;
-  reconnectDelayMaxMs: number;
-  signOffTimeoutMs: number;
-  closeGraceMs: number;
-  base1Header: Base1Header | null;
+  engine: EngineSettings;
+  /** Handed whole to every link (and by each link to its sessions). */
+  link: LinkSettings;
   logger: Logger;
   metrics: MetricsRegistry;
   /**
@@ -92,25 +73,26 @@ export class Processor implements LinkObserver {
   private readonly unsentView: MessageView;
 
   constructor(private readonly options: ProcessorOptions) {
-    assert(options.ringCapacity >= options.batchSizeMax * options.authTasks, "ring smaller than the tasks' batches");
+    const { engine, link } = options;
+    assert(engine.ringCapacity >= engine.batchSizeMax * engine.authTasks, "ring smaller than the tasks' batches");
     assert(options.endpoints.length > 0, "no endpoints");
     assert(
-      options.linkPendingBytesLowWater >= 0 && options.linkPendingBytesLowWater < options.linkPendingBytesHighWater,
+      link.pendingBytesLowWater >= 0 && link.pendingBytesLowWater < link.pendingBytesHighWater,
       "linkPendingBytesLowWater must be below linkPendingBytesHighWater",
     );
     assert(
-      options.linkPendingBytesHighWater <= options.writeBufferBytesMax / 2,
+      link.pendingBytesHighWater <= link.writeBufferBytesMax / 2,
       "linkPendingBytesHighWater above half of writeBufferBytesMax: no room for the answers in flight",
     );
-    assert(options.frameAssemblyTimeoutMs > 0, "frameAssemblyTimeoutMs must be positive");
+    assert(link.frameAssemblyTimeoutMs > 0, "frameAssemblyTimeoutMs must be positive");
     this.unsentView = new MessageView(options.profile);
     this.clock = options.clock ?? Date.now;
     this.metrics = registerEngineMetrics(options.metrics);
-    this.ring = new RequestRing(options.ringCapacity);
-    const viewsNeeded = options.ringCapacity + options.authTasks * options.batchSizeMax + options.links;
+    this.ring = new RequestRing(engine.ringCapacity);
+    const viewsNeeded = engine.ringCapacity + engine.authTasks * engine.batchSizeMax + options.links;
     this.pool = new ViewPool(viewsNeeded, () => new MessageView(options.profile));
-    const highWater = Math.max(1, Math.floor((options.ringCapacity * options.ringHighWaterPercent) / 100));
-    const lowWater = Math.floor((options.ringCapacity * options.ringLowWaterPercent) / 100);
+    const highWater = Math.max(1, Math.floor((engine.ringCapacity * engine.ringHighWaterPercent) / 100));
+    const lowWater = Math.floor((engine.ringCapacity * engine.ringLowWaterPercent) / 100);
     this.flow = new FlowControl(this.ring, highWater, lowWater, this.metrics);
     this.dispatcher = new Dispatcher({
       ring: this.ring,
@@ -121,19 +103,17 @@ export class Processor implements LinkObserver {
       logger: options.logger,
       clock: this.clock,
     });
-    for (let i = 0; i < options.authTasks; i++) {
+    for (let i = 0; i < engine.authTasks; i++) {
       this.tasks.push(
-        new AuthorizationTask(i, options.batchSizeMax, new MessageBuilder(options.profile), {
+        new AuthorizationTask(i, engine.batchSizeMax, new MessageBuilder(options.profile), {
           ring: this.ring,
           pool: this.pool,
           flow: this.flow,
           ledger: options.ledger,
-          toRequest: options.toRequest,
           metrics: this.metrics,
           logger: options.logger,
           clock: this.clock,
-          requestDeadlineMs: options.requestDeadlineMs,
-          describe: options.describe,
+          requestDeadlineMs: engine.requestDeadlineMs,
           invariantBroken: () => this.brokenBy !== null,
           onAssertionFailure: (failure) => {
             this.stopAuthorizing(failure);
@@ -161,18 +141,7 @@ export class Processor implements LinkObserver {
             host: endpoint.host,
             port: endpoint.port,
             profile: options.profile,
-            frameBytesMax: options.frameBytesMax,
-            writeBufferBytesMax: options.writeBufferBytesMax,
-            pendingBytesHighWater: options.linkPendingBytesHighWater,
-            pendingBytesLowWater: options.linkPendingBytesLowWater,
-            frameAssemblyTimeoutMs: options.frameAssemblyTimeoutMs,
-            connectTimeoutMs: options.connectTimeoutMs,
-            signOnTimeoutMs: options.signOnTimeoutMs,
-            echoIdleMs: options.echoIdleMs,
-            echoTimeoutMs: options.echoTimeoutMs,
-            reconnectDelayMinMs: options.reconnectDelayMinMs,
-            reconnectDelayMaxMs: options.reconnectDelayMaxMs,
-            base1Header: options.base1Header,
+            settings: link,
             clock: this.clock,
             random: options.random ?? Math.random,
             logger: options.logger,
@@ -244,7 +213,7 @@ export class Processor implements LinkObserver {
       try {
         view.decode(frame);
         if (view.mti === MTI_NETWORK_REQUEST) continue;
-        transaction = this.options.describe(view);
+        transaction = transactionKeyOfView(view);
         code = view.has(39) ? view.string(39) : "";
       } catch (error) {
         if (!(error instanceof CodecError)) throw error;
@@ -268,10 +237,10 @@ export class Processor implements LinkObserver {
    * The ordered shutdown: stop reading → drain every queued request through the ledger → flush every
    * response → sign off each link (bounded), still authorizing whatever the network sends until it
    * acknowledges → stop reading, drain and flush again → half-close, then close each socket. Bounded by
-   * `deadlineMs`.
+   * the engine's `drainDeadlineMs`.
    */
-  shutdown(deadlineMs: number): Promise<ShutdownReport> {
-    this.shutdownRun ??= this.runShutdown(deadlineMs);
+  shutdown(): Promise<ShutdownReport> {
+    this.shutdownRun ??= this.runShutdown(this.options.engine.drainDeadlineMs);
     return this.shutdownRun;
   }
 
@@ -299,7 +268,7 @@ export class Processor implements LinkObserver {
     if (drained) this.taskRuns = this.tasks.map((task) => task.run(() => signOffSettled));
     else this.dispatcher.mode = "decline";
     this.flow.readForSignOff();
-    const signOffMs = Math.min(this.options.signOffTimeoutMs, remaining());
+    const signOffMs = Math.min(this.options.engine.signOffTimeoutMs, remaining());
     const acknowledged = await Promise.all(this.links.map((link) => this.signOffLink(link, signOffMs)));
     const signedOff = acknowledged.filter(Boolean).length;
     this.flow.stopReading();
@@ -317,10 +286,8 @@ export class Processor implements LinkObserver {
     flushed = flushed && (await this.flushAll(remaining()));
     log.info("shutdown.drained_after_sign_off", { clean: drained && flushed, queued: this.ring.length });
     // 6. Half-close each socket (queued bytes still leave), then close after the grace period.
-    await settledWithin(
-      Promise.all([...this.sessions].map((s) => s.closeGracefully(Math.min(this.options.closeGraceMs, remaining())))),
-      remaining(),
-    );
+    const graceMs = Math.min(this.options.engine.closeGraceMs, remaining());
+    await settledWithin(Promise.all([...this.sessions].map((s) => s.closeGracefully(graceMs))), remaining());
     for (const session of this.sessions) session.abort();
     await settledWithin(Promise.all(this.links.map((link) => link.stopped())), remaining());
     const bytesUnflushed = [...this.sessions].reduce((n, s) => n + s.writer.pendingBytes, 0);

@@ -43,6 +43,8 @@ export interface Card {
 
 export interface TopUp {
   readonly id: string;
+  /** The history entry (txn_…) the top-up made. */
+  readonly transactionId: string;
   readonly userId: string;
   readonly amount: number;
   readonly currency: number;
@@ -51,9 +53,14 @@ export interface TopUp {
 
 export type TransactionKind = "authorization" | "advice" | "financial" | "reversal" | "topup" | "expiry";
 
+/** A history entry's type: a stored kind, or a balance inquiry (an authorization or financial message with DE 3 = 31xxxx). */
+export type HistoryKind = TransactionKind | "balance_inquiry";
+
 export interface TransactionRecord {
   readonly id: string;
-  readonly kind: TransactionKind;
+  readonly kind: HistoryKind;
+  /** The top-up's own id (top_…) when the entry is a top-up. */
+  readonly topUpId: string | null;
   readonly cardId: string | null;
   readonly panMasked: string | null;
   readonly amount: number;
@@ -132,6 +139,14 @@ export interface Ledger {
 
   createUser(input: { externalId?: string | null; name?: string | null; currency?: number }): Promise<User>;
   getUser(userId: string): Promise<{ user: User; balances: AccountBalances } | null>;
+  /** Newest first; with `externalId`, only the user who has it (at most one). `cursor` as listTransactions'. */
+  listUsers(page: {
+    limit: number;
+    cursor?: string | null;
+    externalId?: string | null;
+  }): Promise<{ items: Array<{ user: User; balances: AccountBalances }>; nextCursor: string | null }>;
+  /** The user's cards, newest first (masked PANs only); `not_found` for an unknown user. */
+  listCards(userId: string, page: { limit: number; cursor?: string | null }): Promise<{ items: Card[]; nextCursor: string | null }>;
   /** Stores a card whose PAN the caller generated; `conflict` when that PAN exists already. */
   issueCard(userId: string, input: { pan: string; expiry: string; limits?: Partial<CardLimits> }): Promise<Card>;
   getCard(cardId: string): Promise<Card | null>;

@@ -1,8 +1,8 @@
 import type { Socket } from "bun";
-import type { Base1Header } from "../iso8583/base1-header.ts";
 import type { CompiledProfile } from "../iso8583/spec.ts";
 import type { Logger } from "../ops/log.ts";
 import { backoffDelayMs } from "./backoff.ts";
+import type { LinkSettings } from "./link-settings.ts";
 import type { FramingError, FramingErrorCode } from "../iso8583/framing.ts";
 import { NETWORK_MANAGEMENT_CODE } from "./network-management.ts";
 import { LinkSession, type FrameSink } from "./session.ts";
@@ -29,18 +29,8 @@ export interface LinkOptions {
   host: string;
   port: number;
   profile: CompiledProfile;
-  frameBytesMax: number;
-  writeBufferBytesMax: number;
-  pendingBytesHighWater: number;
-  pendingBytesLowWater: number;
-  frameAssemblyTimeoutMs: number;
-  connectTimeoutMs: number;
-  signOnTimeoutMs: number;
-  echoIdleMs: number;
-  echoTimeoutMs: number;
-  reconnectDelayMinMs: number;
-  reconnectDelayMaxMs: number;
-  base1Header: Base1Header | null;
+  /** Shared by every link, and handed whole to each of its sessions. */
+  settings: LinkSettings;
   clock: () => number;
   random: () => number;
   logger: Logger;
@@ -139,7 +129,8 @@ export class NetworkLink {
     this.setState("signing_on");
     const log = this.options.logger;
     try {
-      const code = await session.requestNetworkManagement(NETWORK_MANAGEMENT_CODE.signOn, this.options.signOnTimeoutMs);
+      const { signOnTimeoutMs } = this.options.settings;
+      const code = await session.requestNetworkManagement(NETWORK_MANAGEMENT_CODE.signOn, signOnTimeoutMs);
       if (code !== "00") {
         log.warn("link.sign_on_refused", { link: this.id, responseCode: code });
         this.failuresInRow++;
@@ -164,7 +155,8 @@ export class NetworkLink {
 
   /** Connects with our own timeout (Bun has none): a late success after the timeout is closed at once. */
   private dial(): Promise<LinkSession> {
-    const { host, port, connectTimeoutMs } = this.options;
+    const { host, port } = this.options;
+    const { connectTimeoutMs } = this.options.settings;
     let abandoned = false;
     const connecting = Bun.connect<{ session: LinkSession | null }>({
       hostname: host,
@@ -214,12 +206,7 @@ export class NetworkLink {
         linkId: this.id,
         sessionId: this.sessionCount,
         profile: this.options.profile,
-        frameBytesMax: this.options.frameBytesMax,
-        writeBufferBytesMax: this.options.writeBufferBytesMax,
-        pendingBytesHighWater: this.options.pendingBytesHighWater,
-        pendingBytesLowWater: this.options.pendingBytesLowWater,
-        frameAssemblyTimeoutMs: this.options.frameAssemblyTimeoutMs,
-        base1Header: this.options.base1Header,
+        settings: this.options.settings,
         clock: this.options.clock,
       },
       this.sink,
@@ -258,7 +245,8 @@ export class NetworkLink {
 
   private startEchoTimer(session: LinkSession): void {
     this.stopEchoTimer();
-    const tickMs = Math.max(10, Math.min(this.options.echoIdleMs, this.options.echoTimeoutMs) / 4);
+    const { echoIdleMs, echoTimeoutMs } = this.options.settings;
+    const tickMs = Math.max(10, Math.min(echoIdleMs, echoTimeoutMs) / 4);
     this.echoTimer = setInterval(() => this.checkIdle(session), tickMs);
   }
 
@@ -271,9 +259,9 @@ export class NetworkLink {
   /** Idle past echoIdleMs: send an echo; no 0810 within echoTimeoutMs: the line is dead, re-dial. */
   private checkIdle(session: LinkSession): void {
     if (session.closed || this.echoInFlight || this.state !== "ready") return;
-    if (this.options.clock() - session.lastReceivedMs < this.options.echoIdleMs) return;
+    if (this.options.clock() - session.lastReceivedMs < this.options.settings.echoIdleMs) return;
     this.echoInFlight = true;
-    session.requestNetworkManagement(NETWORK_MANAGEMENT_CODE.echo, this.options.echoTimeoutMs).then(
+    session.requestNetworkManagement(NETWORK_MANAGEMENT_CODE.echo, this.options.settings.echoTimeoutMs).then(
       () => {
         this.echoInFlight = false;
       },
@@ -305,8 +293,8 @@ export class NetworkLink {
     if (this.stopping) return;
     this.setState("backoff");
     const delayMs = backoffDelayMs(this.failuresInRow, {
-      minMs: this.options.reconnectDelayMinMs,
-      maxMs: this.options.reconnectDelayMaxMs,
+      minMs: this.options.settings.reconnectDelayMinMs,
+      maxMs: this.options.settings.reconnectDelayMaxMs,
       random: this.options.random,
     });
     await new Promise<void>((resolve) => {

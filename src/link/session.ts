@@ -1,9 +1,10 @@
 import type { Socket } from "bun";
-import type { Base1Header } from "../iso8583/base1-header.ts";
+import { originatingBase1Header, type Base1Header } from "../iso8583/base1-header.ts";
 import { MessageBuilder } from "../iso8583/message-builder.ts";
 import type { MessageView } from "../iso8583/message-view.ts";
 import type { CompiledProfile } from "../iso8583/spec.ts";
 import { Framer, FramingError, framePrefixBytes } from "../iso8583/framing.ts";
+import type { LinkSettings } from "./link-settings.ts";
 import { buildNetworkRequest, nextStan, type NetworkManagementCode } from "./network-management.ts";
 import { LinkWriter, type UnsentFrames } from "./writer.ts";
 
@@ -36,15 +37,8 @@ export interface SessionOptions {
   linkId: number;
   sessionId: number;
   profile: CompiledProfile;
-  frameBytesMax: number;
-  writeBufferBytesMax: number;
-  /** Unsent response bytes at which this link stops reading … */
-  pendingBytesHighWater: number;
-  /** … and at or below which it reads again. */
-  pendingBytesLowWater: number;
-  /** From a frame's first byte to its last; longer and the framing is lost. */
-  frameAssemblyTimeoutMs: number;
-  base1Header: Base1Header | null;
+  /** The link's settings, whole: frame bounds, write buffer and backpressure marks, assembly bound, stations. */
+  settings: LinkSettings;
   clock: () => number;
 }
 
@@ -75,6 +69,9 @@ export class LinkSession {
   private stan = 0;
   private readonly pending = new Map<string, PendingNetworkRequest>();
   private readonly builder: MessageBuilder;
+  /** The BASE I header of the 0800s we originate; null when the profile has no header. */
+  private readonly base1Header: Base1Header | null;
+  private readonly settings: LinkSettings;
   private pauseBits = 0;
   /** When the first byte of the partial frame the framer holds arrived (ms), or -1 when it holds none. */
   private assemblyStartedMs = -1;
@@ -87,21 +84,24 @@ export class LinkSession {
     private readonly sink: FrameSink,
     private readonly events: SessionEvents,
   ) {
+    const settings = options.settings;
+    this.settings = settings;
     this.linkId = options.linkId;
     this.sessionId = options.sessionId;
-    this.framer = new Framer({ framing: options.profile.framing, frameBytesMax: options.frameBytesMax });
+    this.framer = new Framer({ framing: options.profile.framing, frameBytesMax: settings.frameBytesMax });
     this.writer = new LinkWriter(socket, {
       framing: options.profile.framing,
-      frameBytesMax: options.frameBytesMax,
-      bufferBytesMax: options.writeBufferBytesMax,
+      frameBytesMax: settings.frameBytesMax,
+      bufferBytesMax: settings.writeBufferBytesMax,
     });
     this.builder = new MessageBuilder(options.profile);
+    this.base1Header = options.profile.headerBytes > 0 ? originatingBase1Header(settings.base1Stations) : null;
     this.lastReceivedMs = options.clock();
-    if (!(options.pendingBytesLowWater >= 0 && options.pendingBytesLowWater < options.pendingBytesHighWater)) {
+    if (!(settings.pendingBytesLowWater >= 0 && settings.pendingBytesLowWater < settings.pendingBytesHighWater)) {
       throw new RangeError("pendingBytesLowWater must be at least 0 and below pendingBytesHighWater");
     }
-    const frameRoom = framePrefixBytes(options.profile.framing) + options.frameBytesMax;
-    if (options.pendingBytesHighWater + frameRoom > options.writeBufferBytesMax) {
+    const frameRoom = framePrefixBytes(options.profile.framing) + settings.frameBytesMax;
+    if (settings.pendingBytesHighWater + frameRoom > settings.writeBufferBytesMax) {
       throw new RangeError("pendingBytesHighWater leaves no room for a frame in writeBufferBytesMax");
     }
   }
@@ -143,10 +143,10 @@ export class LinkSession {
     this.writer.flush();
     const pending = this.writer.pendingBytes;
     const pausedForWriter = (this.pauseBits & PAUSE_BIT.writer) !== 0;
-    if (!pausedForWriter && pending >= this.options.pendingBytesHighWater) {
+    if (!pausedForWriter && pending >= this.settings.pendingBytesHighWater) {
       this.pauseReading("writer");
       if (!this.closed) this.events.onWriteBackpressure(this, true);
-    } else if (pausedForWriter && pending <= this.options.pendingBytesLowWater) {
+    } else if (pausedForWriter && pending <= this.settings.pendingBytesLowWater) {
       this.resumeReading("writer");
       if (!this.closed) this.events.onWriteBackpressure(this, false);
     }
@@ -162,7 +162,7 @@ export class LinkSession {
       return;
     }
     if (this.assemblyStartedMs < 0 || this.framesIn !== framesBefore) this.assemblyStartedMs = nowMs;
-    if (this.assemblyTimer === null) this.armAssemblyTimer(this.options.frameAssemblyTimeoutMs);
+    if (this.assemblyTimer === null) this.armAssemblyTimer(this.settings.frameAssemblyTimeoutMs);
   }
 
   private armAssemblyTimer(delayMs: number): void {
@@ -173,7 +173,7 @@ export class LinkSession {
   private checkAssembly(): void {
     this.assemblyTimer = null;
     if (this.closed || this.assemblyStartedMs < 0) return;
-    const timeoutMs = this.options.frameAssemblyTimeoutMs;
+    const timeoutMs = this.settings.frameAssemblyTimeoutMs;
     if (this.pauseBits !== 0) {
       // We are not reading: the rest of the frame cannot arrive, and the peer is not to blame.
       this.armAssemblyTimer(timeoutMs);
@@ -199,7 +199,7 @@ export class LinkSession {
     if (this.closed) return Promise.reject(new Error(`${this.label} is closed`));
     this.stan = nextStan(this.stan);
     const stan = String(this.stan).padStart(6, "0");
-    buildNetworkRequest(this.builder, code, this.stan, this.options.clock(), this.options.base1Header);
+    buildNetworkRequest(this.builder, code, this.stan, this.options.clock(), this.base1Header);
     const queued = this.writer.enqueue(this.builder);
     if (queued !== "queued") return Promise.reject(new Error(`${this.label}: 0800 not sent (${queued})`));
     this.flush();

@@ -13,9 +13,10 @@ export const API_CONCURRENCY_DEFAULT = 8;
 export async function seedThroughApi(
   client: ApiClient,
   plans: readonly CardPlan[],
-  options: { runTag: string; concurrency?: number },
+  options: { runTag: string; concurrency?: number; onSeeded?: (seeded: number) => void },
 ): Promise<CardSeed[]> {
   const seeds: CardSeed[] = new Array(plans.length);
+  let seeded = 0;
   await forEachBounded(plans.length, options.concurrency ?? API_CONCURRENCY_DEFAULT, async (i) => {
     const plan = plans[i]!;
     const user = await client.createUser({ external_id: `sim-${options.runTag}-${i}`, name: `Sim cardholder ${i}` });
@@ -34,6 +35,8 @@ export async function seedThroughApi(
       userId: user.id,
       cardId: card.id,
     };
+    seeded++;
+    options.onSeeded?.(seeded);
   });
   return seeds;
 }

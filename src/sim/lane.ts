@@ -68,15 +68,18 @@ export class FrameBuffer {
   }
 }
 
-/** DE 43: name (25) + city (13) + country (2), 40 characters. */
-const MERCHANTS = [
-  "SEKISHO MART SHIBUYA     TOKYO        JP",
-  "HAKONE RAMEN             KANAGAWA     JP",
-  "KYOTO TEA HOUSE          KYOTO        JP",
-  "NAMBA ELECTRONICS        OSAKA        JP",
-  "SAPPORO FUEL STATION     SAPPORO      JP",
+/**
+ * The merchants the lanes stand for, one row each: DE 43 (name 25, city 13, country 2: 40 characters) and
+ * the DE 18 category code that fits the name, so a name never comes with another kind of shop's code.
+ */
+export const MERCHANTS: ReadonlyArray<{ readonly nameLocation: string; readonly category: string }> = [
+  { nameLocation: "SEKISHO MART SHIBUYA     TOKYO        JP", category: "5411" }, // grocery stores, supermarkets
+  { nameLocation: "HAKONE RAMEN             KANAGAWA     JP", category: "5812" }, // eating places, restaurants
+  { nameLocation: "KYOTO TEA HOUSE          KYOTO        JP", category: "5814" }, // fast food, quick service
+  { nameLocation: "NAMBA ELECTRONICS        OSAKA        JP", category: "5732" }, // electronics stores
+  { nameLocation: "SAPPORO FUEL STATION     SAPPORO      JP", category: "5541" }, // service stations
+  { nameLocation: "OMOTESANDO GENERAL STORE TOKYO        JP", category: "5999" }, // miscellaneous retail
 ];
-const MERCHANT_CATEGORIES = ["5411", "5812", "5814", "5732", "5541", "5999"];
 
 /** A request a lane sent and got an answer to, with its frame kept for byte-exact replays. */
 export class TxRecord {
@@ -183,8 +186,9 @@ export class Lane {
     this.view = new MessageView(profile);
     this.terminalId = "SIM" + String(index % 100_000).padStart(5, "0");
     this.merchantId = "SIMMERCHANT" + String(index % 10_000).padStart(4, "0");
-    this.merchantNameLocation = MERCHANTS[index % MERCHANTS.length]!;
-    this.merchantCategory = MERCHANT_CATEGORIES[index % MERCHANT_CATEGORIES.length]!;
+    const merchant = MERCHANTS[index % MERCHANTS.length]!;
+    this.merchantNameLocation = merchant.nameLocation;
+    this.merchantCategory = merchant.category;
   }
 
   /** The next record slot to overwrite. */

@@ -74,7 +74,9 @@ export interface ReconciliationResult {
 }
 
 export const DISCREPANCY_EXAMPLES_PER_KIND = 5;
-const RECONCILED_KINDS = new Set<string>(LEDGER_KINDS);
+/** The history's types the network's requests account for: the ledger's kinds, and a balance inquiry's own type. */
+const BALANCE_INQUIRY_TYPE = "balance_inquiry";
+const RECONCILED_KINDS = new Set<string>([...LEDGER_KINDS, BALANCE_INQUIRY_TYPE]);
 /** The processor's clock and the network's may differ a little on one machine. */
 const CLOCK_SLACK_MS = 2_000;
 
@@ -170,7 +172,7 @@ export function reconcileAccount(card: SimCard, entries: readonly NetworkEntry[]
     }
     consumed[i] = 1;
     const row = rows[i]!;
-    if (row.type !== entry.kind || row.amount !== entry.amount) {
+    if (!sameKind(row.type, entry.kind) || row.amount !== entry.amount) {
       note("mismatched", `${what(entry)} approved; the ledger holds that approval as ${row.type} of ${row.amount}`);
     }
   }
@@ -178,8 +180,8 @@ export function reconcileAccount(card: SimCard, entries: readonly NetworkEntry[]
   for (const entry of entries) {
     if (!entry.delivered || entry.code === ISSUER_UNAVAILABLE) continue;
     if (entry.approvalCode !== null && entry.code === "00" && approvalKind(entry.kind)) continue;
-    if (take((row) => row.type === entry.kind && row.amount === entry.amount && row.response_code === entry.code) !== null) continue;
-    const other = take((row) => row.type === entry.kind && row.amount === entry.amount);
+    if (take((row) => sameKind(row.type, entry.kind) && row.amount === entry.amount && row.response_code === entry.code) !== null) continue;
+    const other = take((row) => sameKind(row.type, entry.kind) && row.amount === entry.amount);
     if (other !== null) note("mismatched", `${what(entry)} answered ${entry.code}; the ledger holds ${other.response_code ?? "no code"}`);
     else if (entry.code === "00") note("lost", `${what(entry)} accepted (00) but not in the ledger`);
     else note("unrecorded_decline", `${what(entry)} answered ${entry.code}; no ledger entry`);
@@ -187,13 +189,13 @@ export function reconcileAccount(card: SimCard, entries: readonly NetworkEntry[]
   // Requests whose answer never came: committed or not, both are allowed.
   for (const entry of entries) {
     if (entry.delivered) continue;
-    const row = take((candidate) => candidate.type === entry.kind && candidate.amount === entry.amount);
+    const row = take((candidate) => sameKind(candidate.type, entry.kind) && candidate.amount === entry.amount);
     if (row !== null) note("undelivered", `${what(entry)}: the ledger holds ${row.response_code ?? "no code"}, the network never got it`);
   }
   // Answered 91 and never decided afterwards: the ledger must hold nothing for them.
   for (const entry of entries) {
     if (!entry.delivered || entry.code !== ISSUER_UNAVAILABLE) continue;
-    const row = take((candidate) => candidate.type === entry.kind && candidate.amount === entry.amount);
+    const row = take((candidate) => sameKind(candidate.type, entry.kind) && candidate.amount === entry.amount);
     if (row !== null) note("mismatched", `${what(entry)} answered 91; the ledger holds ${row.response_code ?? "no code"}`);
   }
   for (let i = 0; i < rows.length; i++) {
@@ -201,6 +203,14 @@ export function reconcileAccount(card: SimCard, entries: readonly NetworkEntry[]
     const row = rows[i]!;
     note("mismatched", `the ledger holds a ${row.type} of ${row.amount} (${row.response_code ?? "no code"}) that no request accounts for`);
   }
+}
+
+/**
+ * A history entry's type against a request's kind: the history shows a balance inquiry (DE 3 = 31xxxx, an
+ * authorization or financial message that moves no money) as a type of its own.
+ */
+function sameKind(type: string, kind: LedgerKind): boolean {
+  return type === kind || (type === BALANCE_INQUIRY_TYPE && approvalKind(kind));
 }
 
 function approvalKind(kind: LedgerKind): boolean {

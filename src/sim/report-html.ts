@@ -1,10 +1,11 @@
 import type { SimReport } from "./report.ts";
-import { formatSummary } from "./report-text.ts";
+import { summaryRows, verdictWord } from "./report-text.ts";
 
 /**
- * The run as one self-contained HTML page: the summary, latency over time (p50, p99, max) and throughput
- * as inline SVG line charts, and the latency histogram on a logarithmic axis. No script, no external
- * resource: the file opens anywhere and can be attached to a ticket as it is.
+ * The run as one self-contained HTML page: the verdict, the summary and the counts as tables (response
+ * codes, scenarios, failures with examples, faults, reconciliation), latency over time (p50, p99, max) and
+ * throughput as inline SVG line charts, and the latency histogram on a logarithmic axis. The page follows
+ * the window's width; no script, no external resource: it opens anywhere and can be attached to a ticket.
  */
 const WIDTH = 860;
 const HEIGHT = 260;
@@ -14,11 +15,14 @@ const HISTOGRAM_BINS = 48;
 interface Series {
   readonly name: string;
   readonly color: string;
-  readonly points: ReadonlyArray<readonly [number, number]>;
+  /** A null y is a gap (an interval without answers has no latency): the line breaks there. */
+  readonly points: ReadonlyArray<readonly [number, number | null]>;
   readonly dashed?: boolean;
   /** Drawn clipped to the range the other series set (a single slow answer must not flatten p50 and p99). */
   readonly clipped?: boolean;
 }
+
+type Cell = string | number;
 
 export function renderHtmlReport(report: SimReport): string {
   const timeline = report.timeline;
@@ -39,57 +43,152 @@ export function renderHtmlReport(report: SimReport): string {
     series: [{ name: "answers/s", color: "#2ca02c", points: timeline.map((p) => [p.t_s, p.rate]) }],
   });
   const title = `Sekisho simulator — ${report.profile}, seed ${report.seed}`;
+  const n = (value: number) => value.toLocaleString("en-US");
+  const p99 = report.answered === 0 ? "p99 —" : `p99 ${report.latency_ms.p99} ms`;
+  const reconciliation = report.reconciliation === null && report.reconciled === null ? "" : `, reconciliation ${verdictWord(report.reconciled)}`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>
 <style>
-body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:${WIDTH + 40}px}
+body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;padding:0 24px;color:#222;max-width:1400px}
 h1{font-size:20px} h2{font-size:16px;margin-top:28px}
-pre{background:#f6f6f6;padding:12px;overflow-x:auto;font-size:12px}
 .ok{color:#1a7f37;font-weight:bold} .failed{color:#c62828;font-weight:bold}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));gap:8px 32px;align-items:start}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;font-size:13px;width:100%} table.kv{width:auto;min-width:min(100%,420px)}
+th,td{text-align:left;padding:3px 10px 3px 0;border-bottom:1px solid #eee;vertical-align:top}
+th{font-weight:600;color:#555} td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+caption{text-align:left;font-weight:600;margin:12px 0 4px}
+svg{width:100%;max-width:${WIDTH * 1.6}px;height:auto}
 svg text{font:11px system-ui,sans-serif;fill:#444}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
-<p class="${report.ok ? "ok" : "failed"}">${report.ok ? "OK" : "FAILED"} — ${report.answered.toLocaleString("en-US")} answers,
-${report.tps.toLocaleString("en-US")}/s, p99 ${report.latency_ms.p99} ms, ${report.check_failures} check failures,
-${report.unanswered} unanswered, ledger ${report.ledger_consistent === null ? "not checked" : report.ledger_consistent ? "consistent" : "INCONSISTENT"}${
-    report.lost === null ? "" : `, lost ${report.lost}, mismatched ${report.mismatched}, undelivered ${report.undelivered}`
-  }</p>
+<p class="${report.ok ? "ok" : "failed"}">${report.ok ? "OK" : "FAILED"} — ${n(report.answered)} answers,
+${n(report.tps)}/s, ${p99}, ${n(report.check_failures)} check failures,
+${n(report.unanswered)} unanswered, ledger ${report.ledger_consistent === null ? "not checked" : report.ledger_consistent ? "consistent" : "INCONSISTENT"}${escapeHtml(reconciliation)}</p>
+<h2>Summary</h2>
+<div class="scroll">${table(["", ""], summaryRows(report), { head: false })}</div>
+<div class="grid">
+<div class="scroll">${countsTable("Response codes", "DE 39", sortedByKey(report.by_response_code), report.answered)}</div>
+<div class="scroll">${countsTable("Scenarios sent", "scenario", report.by_scenario, report.sent)}</div>
+</div>
+${failuresSection(report)}
+<div class="grid">
+<div>${ledgerSection(report)}</div>
+<div>${reconciliationSection(report)}</div>
 ${faultsSection(report)}
+</div>
 <h2>Latency over time</h2>
 ${latencyChart}
 <h2>Throughput</h2>
 ${rateChart}
 <h2>Latency histogram</h2>
 ${histogramChart(report)}
-<h2>Summary</h2>
-<pre>${escapeHtml(formatSummary(report))}</pre>
 </body></html>
 `;
 }
 
-/** The faults injected and the reconciliation with the ledger, as a small table (nothing without either). */
-function faultsSection(report: SimReport): string {
-  const faults = Object.entries(report.faults);
-  if (faults.length === 0 && report.reconciliation === null) return "";
-  const rows: Array<[string, string]> = faults.map(([kind, count]) => [`fault ${kind}`, String(count ?? 0)]);
-  if (report.faults_skipped > 0) rows.push(["faults not injected", String(report.faults_skipped)]);
-  if (report.unanswered_faults > 0) rows.push(["lost to faults (stood in)", String(report.unanswered_faults)]);
-  const r = report.reconciliation;
-  if (r !== null) {
-    rows.push(["lost (approved, not in the ledger)", String(r.lost)]);
-    rows.push(["mismatched (answer ≠ ledger)", String(r.mismatched)]);
-    rows.push(["undelivered (in the ledger, never answered)", String(r.undelivered)]);
-    rows.push(["unrecorded declines", String(r.unrecorded_declines)]);
-    if (r.error !== undefined) rows.push(["reconciliation error", r.error]);
+/** A table: cells escaped; numbers right-aligned. */
+function table(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>, options: { caption?: string; head?: boolean } = {}): string {
+  const kind = options.head === false ? ` class="kv"` : "";
+  const cell = (tag: "td" | "th", value: Cell) =>
+    typeof value === "number" ? `<${tag} class="n">${value.toLocaleString("en-US")}</${tag}>` : `<${tag}>${escapeHtml(value)}</${tag}>`;
+  const caption = options.caption === undefined ? "" : `<caption>${escapeHtml(options.caption)}</caption>`;
+  const head = options.head === false ? "" : `<thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>`;
+  const body = rows.map((row) => `<tr>${row.map((value) => cell("td", value)).join("")}</tr>`).join("");
+  return `<table${kind}>${caption}${head}<tbody>${body}</tbody></table>`;
+}
+
+/** Entries in key order ("00" before "14": an object puts integer-like keys such as "14" first). */
+function sortedByKey(counts: Record<string, number>): Array<[string, number]> {
+  return Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Counts by key with each one's share of the total; the keys with a count only. */
+function countsTable(
+  caption: string,
+  keyHeader: string,
+  counts: Partial<Record<string, number>> | Array<[string, number]>,
+  total: number,
+): string {
+  const rows = (Array.isArray(counts) ? counts : Object.entries(counts))
+    .filter(([, count]) => (count ?? 0) > 0)
+    .map(([key, count]) => [key, count ?? 0, total > 0 ? `${(((count ?? 0) * 100) / total).toFixed(1)} %` : "—"] as Cell[]);
+  if (rows.length === 0) return `<p><b>${escapeHtml(caption)}</b>: none.</p>`;
+  return table([keyHeader, "count", "share"], rows, { caption });
+}
+
+/** The check failures by kind, each with its first examples. */
+function failuresSection(report: SimReport): string {
+  const kinds = Object.entries(report.failures).filter(([, count]) => (count ?? 0) > 0);
+  if (kinds.length === 0) return `<h2>Check failures</h2>\n<p>None.</p>`;
+  const rows: Cell[][] = [];
+  for (const [kind, count] of kinds) {
+    const examples = report.failure_examples.filter((example) => example.kind === kind);
+    if (examples.length === 0) rows.push([kind, count ?? 0, "", "", ""]);
+    examples.forEach((example, i) => {
+      const what = [example.scenario, example.mti, example.stan && `STAN ${example.stan}`, example.pan_masked].filter(Boolean).join(" ");
+      rows.push([i === 0 ? kind : "", i === 0 ? (count ?? 0) : "", String(example.link), what, example.detail]);
+    });
   }
-  const body = rows.map(([label, value]) => `<tr><td>${escapeHtml(label)}</td><td>${escapeHtml(value)}</td></tr>`).join("");
-  return `<h2>Faults and reconciliation</h2>\n<table>${body}</table>`;
+  return `<h2>Check failures</h2>\n<div class="scroll">${table(["kind", "count", "link", "request (first examples)", "what was wrong"], rows)}</div>`;
+}
+
+/** The faults injected, by kind, and what they cost (nothing without faults). */
+function faultsSection(report: SimReport): string {
+  const faults = Object.entries(report.faults).filter(([, count]) => (count ?? 0) > 0);
+  if (faults.length === 0 && report.faults_skipped === 0) return "";
+  const rows: Cell[][] = faults.map(([kind, count]) => [kind, count ?? 0]);
+  if (report.faults_skipped > 0) rows.push(["not injected (nothing to act on before driving ended)", report.faults_skipped]);
+  if (report.unanswered_faults > 0) rows.push(["requests lost to faults (stood in)", report.unanswered_faults]);
+  return `<div><h2>Faults</h2>\n<div class="scroll">${table(["fault", "count"], rows)}</div></div>`;
+}
+
+/** The balance check: its verdict (or why there is none) and the first mismatches. */
+function ledgerSection(report: SimReport): string {
+  const l = report.ledger;
+  const rows: Cell[][] = [["verdict", verdictWord(report.ledger_consistent)]];
+  if (report.ledger_not_checked_reason !== null) rows.push(["not checked because", report.ledger_not_checked_reason]);
+  if (l !== null && l.error === undefined) {
+    rows.push(["accounts checked", l.accounts_checked], ["accounts skipped (balance unknown)", l.accounts_skipped]);
+    if ((l.accounts_unavailable ?? 0) > 0) rows.push(["accounts not read (API unavailable)", l.accounts_unavailable!]);
+    rows.push(["mismatches", l.mismatch_count]);
+  }
+  let out = `<h2>Ledger balances</h2>\n<div class="scroll">${table(["", ""], rows, { head: false })}</div>`;
+  if (l !== null && l.mismatches.length > 0) {
+    const mismatches = l.mismatches.map((m) => [m.user_id ?? "-", m.pan_masked, m.field, m.expected, m.actual] as Cell[]);
+    out += `\n<div class="scroll">${table(["user", "card", "field", "expected", "processor has"], mismatches, { caption: "First mismatches" })}</div>`;
+  }
+  return out;
+}
+
+/** What the network saw against the ledger's history: the verdict (or why there is none), counts, examples. */
+function reconciliationSection(report: SimReport): string {
+  const r = report.reconciliation;
+  const rows: Cell[][] = [["verdict", verdictWord(report.reconciled)]];
+  if (report.reconciliation_not_checked_reason !== null) rows.push(["not checked because", report.reconciliation_not_checked_reason]);
+  if (r !== null && r.error === undefined) {
+    rows.push(
+      ["lost (approved, not in the ledger)", r.lost],
+      ["mismatched (answer ≠ ledger)", r.mismatched],
+      ["undelivered (in the ledger, never answered)", r.undelivered],
+      ["unrecorded declines", r.unrecorded_declines],
+      ["accounts checked", r.accounts_checked],
+      ["accounts skipped", r.accounts_skipped],
+    );
+    if (r.accounts_unavailable > 0) rows.push(["accounts not read (API unavailable)", r.accounts_unavailable]);
+  }
+  let out = `<h2>Reconciliation</h2>\n<div class="scroll">${table(["", ""], rows, { head: false })}</div>`;
+  if (r !== null && r.examples.length > 0) {
+    const examples = r.examples.map((d) => [d.kind, d.user_id ?? "-", d.pan_masked, d.detail] as Cell[]);
+    out += `\n<div class="scroll">${table(["kind", "user", "card", "detail"], examples, { caption: "First discrepancies of each kind" })}</div>`;
+  }
+  return out;
 }
 
 function lineChart(options: { title: string; xLabel: string; yLabel: string; series: readonly Series[] }): string {
-  const all = options.series.flatMap((s) => s.points);
+  const all = options.series.flatMap((s) => s.points.filter((p): p is readonly [number, number] => p[1] !== null));
   if (all.length === 0) return `<p>No data.</p>`;
-  const scaling = options.series.filter((s) => !s.clipped).flatMap((s) => s.points);
+  const scaling = options.series.filter((s) => !s.clipped).flatMap((s) => s.points.filter((p): p is readonly [number, number] => p[1] !== null));
   const xMax = Math.max(...all.map(([x]) => x), 1e-9);
   const yMax = niceCeiling(Math.max(...scaling.map(([, y]) => y * 1.1), 1e-9));
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
@@ -105,13 +204,31 @@ function lineChart(options: { title: string; xLabel: string; yLabel: string; ser
     parts.push(`<text x="${sx(value).toFixed(1)}" y="${MARGIN.top + plotHeight + 16}" text-anchor="middle">${formatTick(value)}</text>`);
   }
   options.series.forEach((series, i) => {
-    const path = series.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(Math.min(y, yMax)).toFixed(1)}`).join(" ");
     const dash = series.dashed ? ` stroke-dasharray="4 3"` : "";
-    parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="1.8"${dash} points="${path}"/>`);
+    for (const run of runsWithoutGaps(series.points)) {
+      const path = run.map(([x, y]) => `${sx(x).toFixed(1)},${sy(Math.min(y, yMax)).toFixed(1)}`).join(" ");
+      // A run of one point (answers between two silent intervals) is a dot, not an invisible line.
+      if (run.length === 1) parts.push(`<circle cx="${sx(run[0]![0]).toFixed(1)}" cy="${sy(Math.min(run[0]![1], yMax)).toFixed(1)}" r="2" fill="${series.color}"/>`);
+      else parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="1.8"${dash} points="${path}"/>`);
+    }
     parts.push(`<rect x="${MARGIN.left + 10 + i * 110}" y="${MARGIN.top + 2}" width="12" height="3" fill="${series.color}"/>`);
     parts.push(`<text x="${MARGIN.left + 26 + i * 110}" y="${MARGIN.top + 8}">${escapeHtml(series.name)}</text>`);
   });
   return svg(options.title, parts);
+}
+
+/** The series' points split where y is null: each run is drawn as its own line. */
+export function runsWithoutGaps(points: ReadonlyArray<readonly [number, number | null]>): Array<Array<readonly [number, number]>> {
+  const runs: Array<Array<readonly [number, number]>> = [];
+  let run: Array<readonly [number, number]> = [];
+  for (const [x, y] of points) {
+    if (y === null) {
+      if (run.length > 0) runs.push(run);
+      run = [];
+    } else run.push([x, y]);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }
 
 /** The histogram's buckets regrouped into log-spaced bins, drawn as bars; p50 and p99 marked. */

@@ -16,7 +16,8 @@ import type { TimelinePoint } from "./stats.ts";
 export interface SimReport {
   /**
    * True when nothing failed: no check failure, nothing unanswered but what a fault took down, the ledger's
-   * balances agree (or were not checked), and nothing is lost or mismatched (or the history was not read).
+   * balances agree (or were not checked), nothing is lost or mismatched (or the history was not read), and
+   * neither end-of-run check broke off with an error (the ledger is then not checked, and the run failed).
    */
   ok: boolean;
   seed: number;
@@ -51,7 +52,9 @@ export interface SimReport {
   network_management: { sign_ons: number; sign_offs: number; echoes: number; other: number };
   connections: { accepted: number; refused: number };
   accounts: { total: number; driven: number; uncertain: number };
+  /** The balances agree (true), some differ (false), or were not (all) checked: null, and the reason says why. */
   ledger_consistent: boolean | null;
+  ledger_not_checked_reason: string | null;
   ledger: (LedgerCheckResult & { error?: string }) | null;
   /** Faults injected, by kind, and the ones that found nothing to act on. */
   faults: FaultCounts;
@@ -63,6 +66,9 @@ export interface SimReport {
   lost: number | null;
   mismatched: number | null;
   undelivered: number | null;
+  /** Nothing lost or mismatched (true), some (false), or not (all) checked: null, and the reason says why. */
+  reconciled: boolean | null;
+  reconciliation_not_checked_reason: string | null;
   reconciliation: ReconciliationResult | null;
   /** Digest of each lane's first requests: equal for equal seeds (given the same answers). */
   sequence_digest: string;
@@ -84,12 +90,18 @@ export function buildReport(
   const elapsedMs = Math.max(0, simulator.drainedAtMs - simulator.driveStartMs);
   const byScenario = Object.fromEntries(SCENARIOS.map((name, i) => [name, stats.sentByScenario[i]!])) as Record<Scenario, number>;
   const byCode = stats.byCode();
-  const ledgerConsistent = ledger === null ? null : ledger.consistent;
+  const ledgerVerdict = ledgerCheckVerdict(ledger);
+  const reconciliationVerdict = reconciliationCheckVerdict(reconciliation);
+  const reconciliationRead = reconciliation !== null && reconciliation.error === undefined;
   const checkFailures = simulator.failures.total;
-  const reconciled =
-    reconciliation === null || (reconciliation.error === undefined && reconciliation.lost === 0 && reconciliation.mismatched === 0);
+  const checksRan = ledger?.error === undefined && reconciliation?.error === undefined;
   return {
-    ok: checkFailures === 0 && stats.unanswered === 0 && ledgerConsistent !== false && reconciled,
+    ok:
+      checkFailures === 0 &&
+      stats.unanswered === 0 &&
+      ledgerVerdict.consistent !== false &&
+      reconciliationVerdict.consistent !== false &&
+      checksRan,
     seed: config.seed,
     profile: config.profile.name,
     duration_s: round3(durationMs / 1000),
@@ -134,18 +146,55 @@ export function buildReport(
       driven: book.ownedCards.length,
       uncertain: book.cards.filter((card) => card.uncertain).length,
     },
-    ledger_consistent: ledgerConsistent,
+    ledger_consistent: ledgerVerdict.consistent,
+    ledger_not_checked_reason: ledgerVerdict.notCheckedReason,
     ledger,
     faults: { ...simulator.faults.counts },
     faults_skipped: simulator.faults.skipped,
-    lost: reconciliation?.lost ?? null,
-    mismatched: reconciliation?.mismatched ?? null,
-    undelivered: reconciliation?.undelivered ?? null,
+    lost: reconciliationRead ? reconciliation.lost : null,
+    mismatched: reconciliationRead ? reconciliation.mismatched : null,
+    undelivered: reconciliationRead ? reconciliation.undelivered : null,
+    reconciled: reconciliationVerdict.consistent,
+    reconciliation_not_checked_reason: reconciliationVerdict.notCheckedReason,
     reconciliation,
     sequence_digest: sequenceDigest(simulator.lanes),
     timeline: stats.timeline,
     latency_histogram: latency.nonEmptyBuckets().map(([low, high, count]) => [usToMs(low), usToMs(high), count]),
   };
+}
+
+/** What an end-of-run check found: true, false, or null with the reason it was not (all) checked. */
+export interface CheckVerdict {
+  readonly consistent: boolean | null;
+  readonly notCheckedReason: string | null;
+}
+
+/** A mismatch found is a verdict even when some accounts were not read; an error or no check is none. */
+export function ledgerCheckVerdict(ledger: (LedgerCheckResult & { error?: string }) | null): CheckVerdict {
+  if (ledger === null) return notChecked("no way to read the processor's balances was given");
+  if (ledger.error !== undefined) return notChecked(`the check failed: ${ledger.error}`);
+  if (ledger.mismatch_count > 0) return { consistent: false, notCheckedReason: null };
+  const unavailable = ledger.accounts_unavailable ?? 0;
+  if (ledger.consistent === null || unavailable > 0) {
+    return notChecked(
+      unavailable > 0 ? `${unavailable.toLocaleString("en-US")} account(s) not read: the API stayed unavailable` : "some accounts could not be read",
+    );
+  }
+  return { consistent: ledger.consistent, notCheckedReason: null };
+}
+
+export function reconciliationCheckVerdict(reconciliation: ReconciliationResult | null): CheckVerdict {
+  if (reconciliation === null) return notChecked("no way to read the ledger's history was given");
+  if (reconciliation.error !== undefined) return notChecked(`the history could not be read: ${reconciliation.error}`);
+  if (reconciliation.lost > 0 || reconciliation.mismatched > 0) return { consistent: false, notCheckedReason: null };
+  if (reconciliation.accounts_unavailable > 0) {
+    return notChecked(`${reconciliation.accounts_unavailable.toLocaleString("en-US")} account(s) not read: the API stayed unavailable`);
+  }
+  return { consistent: true, notCheckedReason: null };
+}
+
+function notChecked(reason: string): CheckVerdict {
+  return { consistent: null, notCheckedReason: reason };
 }
 
 function round3(value: number): number {

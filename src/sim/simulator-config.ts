@@ -36,8 +36,9 @@ export interface SimProgress {
   readonly answered: number;
   /** Answers per second over the last second. */
   readonly rate: number;
-  readonly p50_ms: number;
-  readonly p99_ms: number;
+  /** Of the last interval; null when nothing was answered in it (shown as "—", never as 0 ms). */
+  readonly p50_ms: number | null;
+  readonly p99_ms: number | null;
   readonly in_flight: number;
   readonly errors: number;
   readonly standin: number;

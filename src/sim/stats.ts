@@ -15,9 +15,10 @@ export interface TimelinePoint {
   answered: number;
   /** Answers per second over the interval. */
   rate: number;
-  p50_ms: number;
-  p99_ms: number;
-  max_ms: number;
+  /** Null for an interval without answers: no latency was measured (not 0 ms). */
+  p50_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
 }
 
 export class RunStats {
@@ -79,9 +80,9 @@ export class RunStats {
       interval_s: round3(intervalSeconds),
       answered: h.count,
       rate: intervalSeconds > 0 ? Math.round(h.count / intervalSeconds) : 0,
-      p50_ms: usToMs(h.quantileUs(0.5)),
-      p99_ms: usToMs(h.quantileUs(0.99)),
-      max_ms: usToMs(h.maxUs),
+      p50_ms: h.count === 0 ? null : usToMs(h.quantileUs(0.5)),
+      p99_ms: h.count === 0 ? null : usToMs(h.quantileUs(0.99)),
+      max_ms: h.count === 0 ? null : usToMs(h.maxUs),
     };
     h.reset();
     this.timeline.push(point);
@@ -96,16 +97,18 @@ export class RunStats {
       const a = this.timeline[i]!;
       const b = this.timeline[i + 1]!;
       const answered = a.answered + b.answered;
-      const weight = (x: number, y: number) => (answered === 0 ? Math.max(x, y) : (x * a.answered + y * b.answered) / answered);
+      // A point without answers has no latency: the other's stands alone (both without: still none).
+      const weight = (x: number | null, y: number | null) =>
+        x === null ? y : y === null ? x : round3((x * a.answered + y * b.answered) / answered);
       const seconds = a.interval_s + b.interval_s;
       merged.push({
         t_s: b.t_s,
         interval_s: round3(seconds),
         answered,
         rate: seconds > 0 ? Math.round(answered / seconds) : 0,
-        p50_ms: round3(weight(a.p50_ms, b.p50_ms)),
-        p99_ms: round3(weight(a.p99_ms, b.p99_ms)),
-        max_ms: Math.max(a.max_ms, b.max_ms),
+        p50_ms: weight(a.p50_ms, b.p50_ms),
+        p99_ms: weight(a.p99_ms, b.p99_ms),
+        max_ms: a.max_ms === null ? b.max_ms : b.max_ms === null ? a.max_ms : Math.max(a.max_ms, b.max_ms),
       });
     }
     if (this.timeline.length % 2 === 1) merged.push(this.timeline[this.timeline.length - 1]!);

@@ -19,8 +19,10 @@ afterAll(async () => {
 /** The contract of docs/api.md, written out here so that a route dropped from the code fails this test. */
 const CONTRACT: Array<[string, string]> = [
   ["post", "/v1/users"],
+  ["get", "/v1/users"],
   ["get", "/v1/users/{id}"],
   ["post", "/v1/users/{id}/cards"],
+  ["get", "/v1/users/{id}/cards"],
   ["get", "/v1/cards/{id}"],
   ["patch", "/v1/cards/{id}"],
   ["post", "/v1/users/{id}/topups"],
@@ -127,6 +129,61 @@ describe("OpenAPI document", () => {
     expect(document.components.schemas.TopUpRequest.properties.amount).toMatchObject({ type: "integer", minimum: 1 });
   });
 
+  test("every request body and every response has an example, valid against its own schema", () => {
+    let examples = 0;
+    for (const [path, item] of Object.entries<any>(document.paths)) {
+      for (const operation of Object.values<any>(item)) {
+        const route = ROUTES.find((r) => r.operationId === operation.operationId)!;
+        const where = `${operation.operationId} (${path})`;
+        if (route.body !== undefined) {
+          const example = operation.requestBody?.content?.["application/json"]?.example;
+          expect({ where, example: example !== undefined }).toEqual({ where, example: true });
+          expect({ where, valid: route.body.safeParse(example).success }).toEqual({ where, valid: true });
+          examples += 1;
+        }
+        for (const [status, response] of Object.entries<any>(operation.responses)) {
+          const [contentType, content] = Object.entries<any>(response.content)[0]!;
+          expect({ where, status, example: content.example !== undefined }).toEqual({ where, status, example: true });
+          // A route's own response, or an error every route can give (the Error schema).
+          const schema = route.responses[Number(status)]?.schema ?? (content.schema.$ref === "#/components/schemas/Error" ? schemas.ErrorResponse : undefined);
+          if (schema !== undefined) {
+            const result = schema.safeParse(content.example);
+            expect({ where, status, valid: result.success, issues: result.error?.issues ?? [] }).toEqual({ where, status, valid: true, issues: [] });
+          } else if (contentType.startsWith("text/")) {
+            expect(typeof content.example).toBe("string");
+          } else {
+            expect(typeof content.example).toBe("object");
+          }
+          examples += 1;
+        }
+      }
+    }
+    expect(examples).toBeGreaterThan(ROUTES.length * 2);
+    // An error's example shows the code its description names.
+    for (const item of Object.values<any>(document.paths)) {
+      for (const operation of Object.values<any>(item)) {
+        for (const [status, response] of Object.entries<any>(operation.responses)) {
+          if (Number(status) < 400 || operation.operationId === "readyz") continue;
+          const example = response.content["application/json"].example;
+          expect(response.description).toContain(example.error.code);
+        }
+      }
+    }
+  });
+
+  test("every named schema's example is valid against it, and the document shows it", () => {
+    for (const [name, schema] of Object.entries(schemas)) {
+      if (typeof schema !== "object" || schema === null || !("safeParse" in schema)) continue;
+      const id = schemas.api.get(schema as never)?.id;
+      if (id === undefined) continue;
+      const example = schemas.exampleOf(schema as never);
+      expect({ name, example: example !== undefined }).toEqual({ name, example: true });
+      const result = (schema as { safeParse(value: unknown): { success: boolean } }).safeParse(example);
+      expect({ name, valid: result.success }).toEqual({ name, valid: true });
+      expect(document.components.schemas[id].examples).toEqual([JSON.parse(JSON.stringify(example))]);
+    }
+  });
+
   test("real responses parse with the schemas the document was built from", async () => {
     const { userId, cardId, pan } = await userWithCard(api, 1000);
     await api.store.ledger.authorizeBatch([authorization(pan, { amount: 300 })]);
@@ -136,6 +193,8 @@ describe("OpenAPI document", () => {
       schema.parse(response.json);
     };
     await check(schemas.User, "GET", `/v1/users/${userId}`);
+    await check(schemas.UserPage, "GET", "/v1/users");
+    await check(schemas.CardPage, "GET", `/v1/users/${userId}/cards`);
     await check(schemas.CreatedCard, "POST", `/v1/users/${userId}/cards`, {});
     await check(schemas.Card, "GET", `/v1/cards/${cardId}`);
     await check(schemas.Card, "PATCH", `/v1/cards/${cardId}`, { status: "suspended" });

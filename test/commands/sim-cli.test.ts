@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeProcessor } from "../support/fake-processor.ts";
@@ -89,6 +89,8 @@ describe("sekisho sim", () => {
     } finally {
       processor.close();
       child.kill();
+      await child.exited;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -96,8 +98,12 @@ describe("sekisho sim", () => {
     const dir = mkdtempSync(join(tmpdir(), "sekisho-sim-"));
     const cardsFile = join(dir, "cards.json");
     await Bun.write(cardsFile, JSON.stringify(testCards(20, 1).seeds.map((s) => ({ pan: s.pan, expiry: s.expiry, available_balance: 1 }))));
-    const result = await runCli(["sim", "--listen", "127.0.0.1:0", "--cards", cardsFile, "--wait-links-ms", "100"]);
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain("links_not_ready: only 0 of 1 links signed on within 100 ms");
+    try {
+      const result = await runCli(["sim", "--listen", "127.0.0.1:0", "--cards", cardsFile, "--wait-links-ms", "100"]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain("links_not_ready: only 0 of 1 links signed on within 100 ms");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

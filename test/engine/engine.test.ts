@@ -45,7 +45,7 @@ describe("engine", () => {
     const ledger = new ScriptedLedger();
     const hold = gate();
     ledger.gate = hold.wait;
-    harness = startHarness({ ledger, ringCapacity: 16, batchSizeMax: 4, authTasks: 1 });
+    harness = startHarness({ ledger, engine: { ringCapacity: 16, batchSizeMax: 4, authTasks: 1 } });
     const connection = await ready(harness);
     const stans = Array.from({ length: 300 }, (_, i) => i + 1);
     for (let i = 0; i < stans.length; i += 50) await sendRequests(harness.network, connection, stans.slice(i, i + 50));
@@ -74,7 +74,7 @@ describe("engine", () => {
         await Bun.sleep(400);
       }
     };
-    harness = startHarness({ ledger, requestDeadlineMs: 150, batchSizeMax: 4, authTasks: 1, ringCapacity: 64 });
+    harness = startHarness({ ledger, engine: { requestDeadlineMs: 150, batchSizeMax: 4, authTasks: 1, ringCapacity: 64 } });
     const connection = await ready(harness);
     await sendRequests(harness.network, connection, Array.from({ length: 20 }, (_, i) => i + 1));
     await harness.network.until(() => connection.responses().length === 20, 5000, "20 answers");
@@ -126,7 +126,7 @@ describe("engine", () => {
   });
 
   test("a frame longer than frameBytesMax closes the link and it re-dials", async () => {
-    harness = startHarness({ frameBytesMax: 1024 });
+    harness = startHarness({ link: { frameBytesMax: 1024 } });
     const connection = await ready(harness);
     await harness.network.write(connection, Uint8Array.of(0x04, 0x01, 0x30, 0x31)); // claims 1025 bytes
     await harness.network.until(() => connection.closed, 5000, "link closed");
@@ -138,7 +138,10 @@ describe("engine", () => {
   });
 
   test("a network that stops reading forces partial writes; every response still arrives intact", async () => {
-    harness = startHarness({ ringCapacity: 8192, batchSizeMax: 256, authTasks: 2, writeBufferBytesMax: 64 * 1024 * 1024 });
+    harness = startHarness({
+      engine: { ringCapacity: 8192, batchSizeMax: 256, authTasks: 2 },
+      link: { writeBufferBytesMax: 64 * 1024 * 1024 },
+    });
     const connection = await ready(harness);
     connection.socket.pause();
     const total = 60_000;
@@ -163,11 +166,11 @@ describe("ordered shutdown (in process)", () => {
     const ledger = new ScriptedLedger();
     const hold = gate();
     ledger.gate = hold.wait;
-    harness = startHarness({ ledger, batchSizeMax: 8, authTasks: 2, ringCapacity: 256 });
+    harness = startHarness({ ledger, engine: { batchSizeMax: 8, authTasks: 2, ringCapacity: 256, drainDeadlineMs: 5000 } });
     const connection = await ready(harness);
     await sendRequests(harness.network, connection, Array.from({ length: 100 }, (_, i) => i + 1));
     await harness.network.until(() => harness!.processor.queued > 0, 5000, "requests queued");
-    const shutdown = harness.processor.shutdown(5000);
+    const shutdown = harness.processor.shutdown();
     await Bun.sleep(50);
     expect(harness.processor.ready).toBe(false);
     expect(connection.signedOff).toBe(false); // not before the drain
@@ -188,13 +191,13 @@ describe("ordered shutdown (in process)", () => {
 
   test("requests sent after our sign-off 0800 and before the network's 0810 are authorized by the ledger, not declined", async () => {
     const ledger = new ScriptedLedger();
-    harness = startHarness({ ledger, signOffTimeoutMs: 4000 });
+    harness = startHarness({ ledger, engine: { signOffTimeoutMs: 4000, drainDeadlineMs: 8000 } });
     const { network, processor } = harness;
     network.answerSignOff = false; // the test answers the sign-off itself, after sending more requests
     const connection = await ready(harness);
     await sendRequests(network, connection, [1, 2, 3]);
     await network.until(() => connection.responses().length === 3, 5000, "three answers");
-    const shutdown = processor.shutdown(8000);
+    const shutdown = processor.shutdown();
     await network.until(() => connection.signedOff, 5000, "the sign-off 0800");
     const late = Array.from({ length: 40 }, (_, i) => 101 + i);
     await sendRequests(network, connection, late);
@@ -215,11 +218,11 @@ describe("ordered shutdown (in process)", () => {
   test("a drain that cannot finish within the deadline reports what was left", async () => {
     const ledger = new ScriptedLedger();
     ledger.gate = () => new Promise(() => {}); // a ledger that never commits
-    harness = startHarness({ ledger, batchSizeMax: 4, authTasks: 1 });
+    harness = startHarness({ ledger, engine: { batchSizeMax: 4, authTasks: 1, drainDeadlineMs: 300 } });
     const connection = await ready(harness);
     await sendRequests(harness.network, connection, Array.from({ length: 20 }, (_, i) => i + 1));
     await harness.network.until(() => harness!.processor.queued > 0, 5000, "requests queued");
-    const report = await harness.processor.shutdown(300);
+    const report = await harness.processor.shutdown();
     expect(report.clean).toBe(false);
     expect(report.queuedLeft).toBeGreaterThan(0);
   });

@@ -46,11 +46,8 @@ describe("link backpressure", () => {
   test("a network that stops reading one link: that link stops reading, the other keeps flowing, nothing is lost", async () => {
     harness = startHarness({
       links: 2,
-      writeBufferBytesMax: 1024 * 1024,
-      linkPendingBytesHighWater: 64 * 1024,
-      linkPendingBytesLowWater: 16 * 1024,
-      ringCapacity: 4096,
-      batchSizeMax: 256,
+      link: { writeBufferBytesMax: 1024 * 1024, pendingBytesHighWater: 64 * 1024, pendingBytesLowWater: 16 * 1024 },
+      engine: { ringCapacity: 4096, batchSizeMax: 256 },
     });
     const { network, processor } = harness;
     await network.until(() => network.signedOnConnections().length === 2 && processor.ready, 5000, "two links");
@@ -92,13 +89,8 @@ describe("link backpressure", () => {
     const ledger = new ScriptedLedger();
     harness = startHarness({
       ledger,
-      writeBufferBytesMax: 512 * 1024,
-      linkPendingBytesHighWater: 256 * 1024,
-      linkPendingBytesLowWater: 64 * 1024,
-      ringCapacity: 8192,
-      ringHighWaterPercent: 100,
-      batchSizeMax: 256,
-      requestDeadlineMs: 60_000,
+      link: { writeBufferBytesMax: 512 * 1024, pendingBytesHighWater: 256 * 1024, pendingBytesLowWater: 64 * 1024 },
+      engine: { ringCapacity: 8192, ringHighWaterPercent: 100, batchSizeMax: 256, requestDeadlineMs: 60_000 },
     });
     const { network, processor } = harness;
     await network.until(() => processor.ready, 5000, "ready");
@@ -135,7 +127,7 @@ describe("link backpressure", () => {
     expect(processor.metrics.undelivered.get()).toBe(lost);
     const logged = harness.logLines.filter((line) => line.includes('"event":"engine.response_undelivered"'));
     expect(logged.length).toBe(lost);
-    for (const line of logged) expect(line).toMatch(/"transaction":"01[01]0\/\d{6}"/); // named by its key
+    for (const line of logged) expect(line).toMatch(/"transaction":"01:123456:\d{6}:1126101010"/); // named by its transaction key
     const results = new Set(logged.map((line) => JSON.parse(line).result));
     expect(results.has("unsent_at_close")).toBe(true); // dropped with the write buffer, each one counted
     expect(harness.logLines.some((line) => line.includes('"event":"link.write_backpressure"'))).toBe(true);

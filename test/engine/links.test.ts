@@ -38,7 +38,7 @@ describe("links: sign-on, echo, re-dial", () => {
   });
 
   test("an idle link sends echo tests; an unanswered echo closes it and it re-dials", async () => {
-    harness = startHarness({ echoIdleMs: 150, echoTimeoutMs: 100 });
+    harness = startHarness({ link: { echoIdleMs: 150, echoTimeoutMs: 100 } });
     const { network, processor } = harness;
     await network.until(() => processor.ready, 5000, "ready");
     await network.until(() => network.connections[0]!.echoesReceived >= 2, 5000, "two echoes");
@@ -141,7 +141,7 @@ describe("frame assembly bound (frameAssemblyTimeoutMs)", () => {
   const boundMs = 300;
 
   test("a truncated frame closes the link within the bound (framing lost), counted, and it re-dials", async () => {
-    harness = startHarness({ frameAssemblyTimeoutMs: boundMs });
+    harness = startHarness({ link: { frameAssemblyTimeoutMs: boundMs } });
     const { network, processor } = harness;
     await network.until(() => processor.ready, 5000, "ready");
     const connection = network.connections[0]!;
@@ -157,7 +157,7 @@ describe("frame assembly bound (frameAssemblyTimeoutMs)", () => {
   });
 
   test("a peer trickling one byte at a time cannot hold the link past the bound", async () => {
-    harness = startHarness({ frameAssemblyTimeoutMs: boundMs });
+    harness = startHarness({ link: { frameAssemblyTimeoutMs: boundMs } });
     const { network, processor } = harness;
     await network.until(() => processor.ready, 5000, "ready");
     const connection = network.connections[0]!;

@@ -5,7 +5,7 @@ import { openDatabase } from "../../src/ledger/sqlite/database.ts";
 import { KeyMerger } from "../../src/ledger/sqlite/key-merger.ts";
 import { openSqliteLedger } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { loadState } from "../../src/ledger/sqlite/load-state.ts";
-import { Writer } from "../../src/ledger/sqlite/writer.ts";
+import { SqliteTransactionWriter } from "../../src/ledger/sqlite/transaction-writer.ts";
 import { CRASH_NOW_MS, crashBatch, crashLedgerOptions } from "./crash-workload.ts";
 
 /**
@@ -34,7 +34,7 @@ if (mode === "mid-merge") {
   const state = loadState(db, DEFAULT_CARD_LIMITS, CRASH_NOW_MS);
   db.run("PRAGMA cache_size = 10");
   db.run("BEGIN IMMEDIATE");
-  const ctx = { db, state, writer: new Writer(db, state, { queueEvents: true }) } as unknown as SqliteContext;
+  const ctx = { db, state, writer: new SqliteTransactionWriter(db, () => state, { queueEvents: true }) } as unknown as SqliteContext;
   const merged = new KeyMerger(db, 1).step(ctx, { wholeRun: true }).keys;
   writeSync(1, JSON.stringify({ hanging: mode, merged, walBytes: statSync(`${path}-wal`).size }) + "\n");
 } else {

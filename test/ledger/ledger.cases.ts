@@ -1,4 +1,5 @@
 import { apiCases } from "./cases/api-cases.ts";
+import { appDeveloperCases } from "./cases/app-developer-cases.ts";
 import { authorizationCases } from "./cases/authorization-cases.ts";
 import { lifecycleCases } from "./cases/lifecycle-cases.ts";
 import { eventRetentionCases, outboxCases } from "./cases/outbox-cases.ts";
@@ -12,6 +13,7 @@ import { propertyCases } from "./ledger.property.ts";
  */
 export function ledgerCases(name: string, open: OpenHarness): void {
   apiCases(name, open);
+  appDeveloperCases(name, open);
   authorizationCases(name, open);
   reversalAndAdviceCases(name, open);
   lifecycleCases(name, open);

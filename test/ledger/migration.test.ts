@@ -148,6 +148,55 @@ describe("SQLite schema migrations", () => {
     }
   });
 
+  test("a schema-4 file migrates to 5: its events show no balances, new ones do, and history finds each top-up's id", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const path = join(dir, "ledger.db");
+      let ledger = await openSqliteLedger(options(path));
+      const holder = await cardholder(ledger, { funds: 5_000 });
+      const [before] = (await ledger.listTransactions(holder.userId, { limit: 1 })).items;
+      await ledger.close();
+      // The file as schema 4 left it: without the balance columns and the top-ups' index of schema 5.
+      const old = new Database(path);
+      try {
+        old.run("DROP INDEX topups_txn");
+        old.run("ALTER TABLE outbox DROP COLUMN ledger_balance_minor");
+        old.run("ALTER TABLE outbox DROP COLUMN available_balance_minor");
+        old.run("PRAGMA user_version = 4");
+      } finally {
+        old.close();
+      }
+
+      ledger = await openSqliteLedger(options(path));
+      await ledger.topUp(holder.userId, { amount: 300, idempotencyKey: "after-upgrade", fingerprint: "300" });
+      const events = (await ledger.listEvents({ limit: 100 })).items;
+      expect(events.map((event) => [event.type, event.data.account === null])).toEqual([
+        ["card.updated", true],
+        ["topup", true],
+        ["topup", false],
+      ]);
+      expect(events[2]!.data.account).toMatchObject({ currency: 392, ledger_balance: 5_300, available_balance: 5_300, held_amount: 0 });
+      const history = (await ledger.listTransactions(holder.userId, { limit: 10 })).items;
+      expect(history.map((item) => [item.kind, item.topUpId?.startsWith("top_")])).toEqual([
+        ["topup", true],
+        ["topup", true],
+      ]);
+      expect(history[1]!.id).toBe(before!.id);
+      expect(history[1]!.topUpId).toBe(before!.topUpId);
+      await ledger.close();
+
+      const db = new Database(path, { readonly: true });
+      try {
+        expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(SCHEMA_VERSION);
+        expect(db.query("SELECT name FROM sqlite_master WHERE name = 'topups_txn'").all()).toEqual([{ name: "topups_txn" }]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
   test("an empty schema-1 file migrates", async () => {
     const { dir, cleanup } = tempDir();
     try {

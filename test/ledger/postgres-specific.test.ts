@@ -53,6 +53,33 @@ describe("PostgreSQL ledger: opening", () => {
     expect((await ledger.listEvents({ limit: 10 })).items.map((event) => event.id)).toEqual([first!.id, expect.stringMatching(/^evt_/)]);
   });
 
+  test("a schema-3 database migrates to 4: events written before show no balances, those after do", async () => {
+    const db = await pg.database();
+    const sql = new SQL(db.url, { max: 1 });
+    pg.later(() => sql.close());
+    await sql`CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at_ms bigint NOT NULL)`;
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 3)) {
+      await sql.unsafe(migration.sql);
+      await sql`INSERT INTO schema_migrations VALUES (${migration.version}, ${migration.description}, 0)`;
+    }
+    const [account] = await sql`INSERT INTO accounts (id, kind, currency, created_at_ms) VALUES ('acct_old', 'funding', 392, 0) RETURNING seq`;
+    // Numbered as a writer of schema 3 numbered it: from the block sequence, so that later events follow it.
+    await sql`INSERT INTO outbox (seq, type, account_seq, data, created_at_ms)
+      VALUES (nextval('outbox_blocks'), 'card.updated', ${account.seq}, '{"action":"updated"}', 0)`;
+    const ledger = await pg.instance(db.url);
+    pg.later(() => ledger.close());
+    expect(await sql`SELECT version FROM schema_migrations ORDER BY version`).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
+    expect(await sql`SELECT indexname FROM pg_indexes WHERE indexname = 'topups_txn'`).toEqual([{ indexname: "topups_txn" }]);
+    const user = await ledger.createUser({});
+    const { topUp } = await ledger.topUp(user.id, { amount: 700, idempotencyKey: "k", fingerprint: "f" });
+    const events = (await ledger.listEvents({ limit: 10 })).items;
+    expect(events.map((event) => [event.type, event.data.account === null])).toEqual([
+      ["card.updated", true],
+      ["topup", false],
+    ]);
+    expect(events[1]!.data).toMatchObject({ topup_id: topUp.id, account: { ledger_balance: 700, available_balance: 700, held_amount: 0 } });
+  });
+
   test("a missing database, or nothing listening, fails at once with a clear line and no password in it", async () => {
     const missing = new URL(TEST_POSTGRES_URL);
     missing.pathname = "/sekisho_no_such_database";

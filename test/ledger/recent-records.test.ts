@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, resolveConfig } from "../../src/config.ts";
-import type { NetworkRecord } from "../../src/ledger/batch/records.ts";
+import type { NetworkRecord } from "../../src/ledger/decision/records.ts";
 import { AssertionFailure } from "../../src/ops/assert.ts";
 import { openLedger } from "../../src/ledger/open.ts";
 import { RecentRecords } from "../../src/ledger/sqlite/recent-records.ts";

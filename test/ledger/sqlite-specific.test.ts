@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import { ConfigError, resolveConfig } from "../../src/config.ts";
+import { DEFAULT_CARD_LIMITS } from "../../src/ledger/card-limits.ts";
 import { openLedger } from "../../src/ledger/open.ts";
+import type { SqliteContext } from "../../src/ledger/sqlite/context.ts";
+import { loadState } from "../../src/ledger/sqlite/load-state.ts";
 import { SCHEMA_VERSION } from "../../src/ledger/sqlite/schema.ts";
 import { openSqliteLedger, type SqliteLedgerOptions } from "../../src/ledger/sqlite/sqlite-ledger.ts";
 import { RequestFactory, testPan } from "../support/requests.ts";
@@ -75,6 +78,36 @@ describe("SQLite ledger specifics", () => {
       expect(decisions.map((d) => d.responseCode)).toEqual(["00", "65"]);
       expect((await ledger.getUser(user.id))!.balances).toMatchObject({ heldAmount: 1_201, ledgerBalance: 50_000 });
       expect((await ledger.listTransactions(user.id, { limit: 100 })).items).toHaveLength(11);
+      await ledger.close();
+    } finally {
+      cleanup();
+    }
+  });
+
+  test("the context owns the state: the one put there is what batches decide against and write to", async () => {
+    // A rebuild replaces the state in the context alone; the Authorizer, the writer and the record reader
+    // read it from there. Replaced by hand here, as a rebuild does.
+    const { path, cleanup } = tempPath();
+    try {
+      const ledger = await openSqliteLedger(options(path));
+      const user = await ledger.createUser({});
+      const pan = testPan(8_008);
+      await ledger.issueCard(user.id, { pan, expiry: "9912" });
+      await ledger.topUp(user.id, { amount: 10_000, idempotencyKey: "t", fingerprint: "t" });
+      const ctx = (ledger as unknown as { ctx: SqliteContext }).ctx;
+      const replaced = ctx.state;
+      ctx.state = loadState(ctx.db, DEFAULT_CARD_LIMITS, TEST_NOW_MS);
+      const requests = new RequestFactory(() => TEST_NOW_MS);
+      const original = requests.make(pan, { amount: 4_000 });
+      expect((await ledger.authorizeBatch([original]))[0]!.responseCode).toBe("00");
+      const accountSeq = [...ctx.state.accountsByUser.values()][0]!.seq;
+      expect(ctx.state.accounts.get(accountSeq)!.held).toBe(4_000);
+      expect(replaced.accounts.get(accountSeq)!.held).toBe(0);
+      expect(ctx.state.recentRecords.size).toBe(1);
+      // A repeat finds the record through the new state's recent keys and replays it.
+      expect((await ledger.authorizeBatch([{ ...original }]))[0]!.responseCode).toBe("00");
+      expect((await ledger.getUser(user.id))!.balances).toMatchObject({ heldAmount: 4_000, availableBalance: 6_000 });
+      expect((await ledger.checkConsistency()).consistent).toBe(true);
       await ledger.close();
     } finally {
       cleanup();

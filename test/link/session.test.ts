@@ -4,7 +4,9 @@ import { ConfigError, resolveConfig } from "../../src/config.ts";
 import { MessageBuilder } from "../../src/iso8583/message-builder.ts";
 import { loadProfile } from "../../src/iso8583/profiles/index.ts";
 import type { FramingError } from "../../src/iso8583/framing.ts";
-import { LinkSession, type SessionOptions } from "../../src/link/session.ts";
+import type { LinkSettings } from "../../src/link/link-settings.ts";
+import { LinkSession } from "../../src/link/session.ts";
+import { testLinkSettings } from "../support/settings.ts";
 
 const profile = loadProfile("iso87-ascii");
 
@@ -38,7 +40,7 @@ function message(stan: number): MessageBuilder {
 }
 const FRAME_BYTES = message(1).encode().length + 2;
 
-function open(overrides: Partial<SessionOptions> = {}) {
+function open(overrides: Partial<LinkSettings> = {}) {
   const socket = new FakeSocket();
   const events = { framingErrors: [] as FramingError[], backpressure: [] as boolean[] };
   const session = new LinkSession(
@@ -47,14 +49,15 @@ function open(overrides: Partial<SessionOptions> = {}) {
       linkId: 1,
       sessionId: 1,
       profile,
-      frameBytesMax: 1024,
-      writeBufferBytesMax: 64 * 1024,
-      pendingBytesHighWater: 3 * FRAME_BYTES,
-      pendingBytesLowWater: FRAME_BYTES,
-      frameAssemblyTimeoutMs: 60,
-      base1Header: null,
+      settings: testLinkSettings({
+        frameBytesMax: 1024,
+        writeBufferBytesMax: 64 * 1024,
+        pendingBytesHighWater: 3 * FRAME_BYTES,
+        pendingBytesLowWater: FRAME_BYTES,
+        frameAssemblyTimeoutMs: 60,
+        ...overrides,
+      }),
       clock: Date.now,
-      ...overrides,
     },
     { onFrame: () => {} },
     {

@@ -4,7 +4,7 @@
  * rows queued in the open transaction as usual, then the ledger's bookkeeping asserts — as when a journal
  * entry does not balance — before anything commits.
  */
-import { Authorizer } from "../../src/ledger/batch/authorizer.ts";
+import { Authorizer } from "../../src/ledger/decision/authorizer.ts";
 import { AssertionFailure } from "../../src/ops/assert.ts";
 
 const breakAt = Number(process.env.SEKISHO_TEST_BREAK_BATCH ?? "0");

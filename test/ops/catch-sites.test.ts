@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { startApiServer } from "../../src/api/server.ts";
 import type { AuthorizationRequest } from "../../src/domain/authorization.ts";
-import { Authorizer } from "../../src/ledger/batch/authorizer.ts";
+import { Authorizer } from "../../src/ledger/decision/authorizer.ts";
 import { LedgerError, type Ledger } from "../../src/ledger/ledger.ts";
 import { EventPruner } from "../../src/notify/event-pruner.ts";
 import { Notifier } from "../../src/notify/notifier.ts";

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { renderHtmlReport } from "../../src/sim/report-html.ts";
 import { formatSummary } from "../../src/sim/report-text.ts";
 import { startSimulation } from "../../src/sim/run.ts";
 import { startFakeApi } from "../support/fake-api.ts";
@@ -91,5 +92,16 @@ describe("cards through the Processor API", () => {
     expect(report.reconciliation!.accounts_unavailable).toBe(40);
     expect([report.lost, report.mismatched]).toEqual([0, 0]);
     expect(formatSummary(report)).toContain("40 not checked: the API stayed unavailable");
+    // Neither check says yes or NO of accounts it never read: not checked, with the reason, everywhere.
+    expect(report.reconciled).toBeNull();
+    expect(report.ledger_not_checked_reason).toBe("40 account(s) not read: the API stayed unavailable");
+    expect(report.reconciliation_not_checked_reason).toBe("40 account(s) not read: the API stayed unavailable");
+    const text = formatSummary(report);
+    expect(text).toMatch(/ledger consistent +not checked \(0 accounts checked, 40 not checked/);
+    expect(text).toMatch(/reconciliation +not checked: lost 0/);
+    expect(text).not.toMatch(/\bNO\b/);
+    const html = renderHtmlReport(report);
+    expect(html).toContain("ledger not checked, reconciliation not checked");
+    expect(html).not.toMatch(/INCONSISTENT|>NO</);
   });
 });

@@ -12,6 +12,8 @@ import {
   yymmNumber,
   type AuthorizationAsk,
 } from "../../src/sim/expectations.ts";
+import { loadProfile } from "../../src/iso8583/profiles/index.ts";
+import { Lane, MERCHANTS } from "../../src/sim/lane.ts";
 import { DEFAULT_MIX, Mix, parseMix, SCENARIO } from "../../src/sim/mix.ts";
 import { SeededRandom } from "../../src/sim/random.ts";
 
@@ -147,5 +149,30 @@ describe("mix", () => {
     expect(parseMix("purchase=50, reversal=2.5")).toEqual({ purchase: 50, reversal: 2.5 });
     expect(() => parseMix("refund=3")).toThrow(/refund=3/);
     expect(() => new Mix({ ...Object.fromEntries(Object.keys(DEFAULT_MIX).map((k) => [k, 0])) })).toThrow(/positive/);
+  });
+});
+
+describe("merchants", () => {
+  test("each lane's merchant name comes with the category code of its kind of shop (DE 43 with DE 18)", () => {
+    // Written out here, not read from the table: a name paired with another shop's MCC must fail.
+    const categoryOf: Record<string, string> = {
+      "SEKISHO MART SHIBUYA": "5411",
+      "HAKONE RAMEN": "5812",
+      "KYOTO TEA HOUSE": "5814",
+      "NAMBA ELECTRONICS": "5732",
+      "SAPPORO FUEL STATION": "5541",
+      "OMOTESANDO GENERAL STORE": "5999",
+    };
+    const profile = loadProfile("iso87-ascii");
+    const seen = new Set<string>();
+    for (let index = 0; index < 60; index++) {
+      const lane = new Lane(index, 0, "100000", index, profile);
+      const name = lane.merchantNameLocation.slice(0, 25).trimEnd();
+      expect(lane.merchantNameLocation).toHaveLength(40);
+      expect([name, lane.merchantCategory]).toEqual([name, categoryOf[name]!]);
+      seen.add(name);
+    }
+    expect([...seen].sort()).toEqual(Object.keys(categoryOf).sort());
+    expect(MERCHANTS.every((m) => m.nameLocation.slice(38) === "JP" && /^\d{4}$/.test(m.category))).toBe(true);
   });
 });

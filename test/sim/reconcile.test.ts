@@ -2,6 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { renderHtmlReport } from "../../src/sim/report-html.ts";
 import { formatSummary } from "../../src/sim/report-text.ts";
 import { runAgainstFake } from "../support/sim-harness.ts";
+import type { SimCard } from "../../src/sim/card-book.ts";
+import type { NetworkEntry } from "../../src/sim/network-log.ts";
+import { reconcileAccount, type LedgerEntry, type Tally } from "../../src/sim/reconcile.ts";
 
 /**
  * The reconciliation of what the network saw with the ledger's history, against the fake processor: a
@@ -30,7 +33,7 @@ describe("reconciliation with the ledger", () => {
     expect(report.ok).toBe(false);
     // The text summary and the HTML page say so too.
     expect(formatSummary(report)).toContain(`reconciliation       NO: lost ${report.lost}`);
-    expect(renderHtmlReport(report)).toContain("<h2>Faults and reconciliation</h2>");
+    expect(renderHtmlReport(report)).toContain("<h2>Reconciliation</h2>");
   });
 
   test("a ledger that records another decision than it answered: mismatched, though every balance agrees", async () => {
@@ -106,5 +109,23 @@ describe("network faults against the fake processor (which never re-dials)", () 
     const [a, b] = [await run(), await run()];
     expect(a.report.faults).toEqual(b.report.faults);
     expect(a.report.sequence_digest).toBe(b.report.sequence_digest);
+  });
+});
+
+describe("balance inquiries in the history", () => {
+  test("the history's own type for a balance inquiry matches the 0100 of 0 the network saw, approved or declined", () => {
+    const card = { userId: "usr_1", pan: "4111111111111111" } as SimCard;
+    const at = new Date().toISOString();
+    const entries: NetworkEntry[] = [
+      { kind: "authorization", amount: 0, delivered: true, code: "00", approvalCode: "A1B2C3", stan: 1 },
+      { kind: "authorization", amount: 0, delivered: true, code: "62", approvalCode: null, stan: 2 },
+    ];
+    const rows: LedgerEntry[] = [
+      { type: "balance_inquiry", amount: 0, response_code: "00", approval_code: "A1B2C3", created_at: at },
+      { type: "balance_inquiry", amount: 0, response_code: "62", approval_code: null, created_at: at },
+    ];
+    const tally: Tally = { lost: 0, mismatched: 0, undelivered: 0, unrecorded_declines: 0, examples: [] };
+    reconcileAccount(card, entries, rows, tally);
+    expect(tally).toEqual({ lost: 0, mismatched: 0, undelivered: 0, unrecorded_declines: 0, examples: [] });
   });
 });

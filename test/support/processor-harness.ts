@@ -1,11 +1,13 @@
-import type { MessageView } from "../../src/iso8583/message-view.ts";
 import { loadProfile, type ProfileName } from "../../src/iso8583/profiles/index.ts";
+import type { EngineSettings } from "../../src/engine/engine-settings.ts";
 import { Processor, type ProcessorOptions } from "../../src/engine/processor.ts";
+import type { LinkSettings } from "../../src/link/link-settings.ts";
 import type { Ledger } from "../../src/ledger/ledger.ts";
 import { createLogger } from "../../src/ops/log.ts";
 import { MetricsRegistry } from "../../src/ops/metrics.ts";
-import { ScriptedLedger, testRequestFromView } from "./scripted-ledger.ts";
-import { TEST_HEADER, TestNetwork } from "./test-network.ts";
+import { ScriptedLedger } from "./scripted-ledger.ts";
+import { testEngineSettings, testLinkSettings } from "./settings.ts";
+import { TestNetwork } from "./test-network.ts";
 
 export interface Harness {
   network: TestNetwork;
@@ -16,45 +18,31 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** A processor dialling a test network on loopback, with small bounds suited to tests. */
-export function startHarness(
-  overrides: Partial<ProcessorOptions> & { profileName?: ProfileName; ledger?: Ledger } = {},
-): Harness {
+export type HarnessOverrides = Partial<Omit<ProcessorOptions, "engine" | "link">> & {
+  profileName?: ProfileName;
+  ledger?: Ledger;
+  engine?: Partial<EngineSettings>;
+  link?: Partial<LinkSettings>;
+};
+
+/** A processor dialling a test network on loopback, with small bounds suited to tests (test/support/settings.ts). */
+export function startHarness(overrides: HarnessOverrides = {}): Harness {
   const profile = loadProfile(overrides.profileName ?? "iso87-ascii");
   const network = new TestNetwork({ profile }).listen();
   const ledger = overrides.ledger ?? new ScriptedLedger();
   const registry = new MetricsRegistry();
   const logLines: string[] = [];
+  const { profileName: _, engine, link, ...rest } = overrides;
   const processor = new Processor({
     profile,
     ledger,
-    toRequest: testRequestFromView,
-    describe: (view: MessageView) => `${view.mtiString()}/${view.has(11) ? view.string(11) : "?"}`,
     endpoints: [{ host: "127.0.0.1", port: network.port }],
     links: 1,
-    frameBytesMax: 8192,
-    writeBufferBytesMax: 1024 * 1024,
-    linkPendingBytesHighWater: 256 * 1024,
-    linkPendingBytesLowWater: 64 * 1024,
-    frameAssemblyTimeoutMs: 2000,
-    ringCapacity: 1024,
-    ringHighWaterPercent: 75,
-    ringLowWaterPercent: 25,
-    authTasks: 2,
-    batchSizeMax: 64,
-    requestDeadlineMs: 2000,
-    connectTimeoutMs: 1000,
-    signOnTimeoutMs: 1000,
-    echoIdleMs: 60_000,
-    echoTimeoutMs: 1000,
-    reconnectDelayMinMs: 20,
-    reconnectDelayMaxMs: 200,
-    signOffTimeoutMs: 500,
-    closeGraceMs: 20,
-    base1Header: profile.headerBytes > 0 ? TEST_HEADER : null,
     logger: createLogger({ level: "debug", format: "json", write: (line) => logLines.push(line) }),
     metrics: registry,
-    ...overrides,
+    ...rest,
+    engine: testEngineSettings(engine),
+    link: testLinkSettings(link),
   });
   processor.start();
   let stopped = false;
@@ -67,7 +55,7 @@ export function startHarness(
     async stop() {
       if (stopped) return;
       stopped = true;
-      await processor.shutdown(3000);
+      await processor.shutdown();
       network.close();
     },
   };

@@ -1,4 +1,3 @@
-import type { MessageView } from "../../src/iso8583/message-view.ts";
 import type { AuthorizationDecision, AuthorizationRequest } from "../../src/domain/authorization.ts";
 import type { Ledger } from "../../src/ledger/ledger.ts";
 import { AssertionFailure } from "../../src/ops/assert.ts";
@@ -45,6 +44,8 @@ export class ScriptedLedger implements Ledger {
   }
   createUser = () => this.unsupported();
   getUser = () => this.unsupported();
+  listUsers = () => this.unsupported();
+  listCards = () => this.unsupported();
   issueCard = () => this.unsupported();
   getCard = () => this.unsupported();
   updateCard = () => this.unsupported();
@@ -59,33 +60,4 @@ export class ScriptedLedger implements Ledger {
   expireHolds = () => this.unsupported();
   checkConsistency = () => this.unsupported();
   async close(): Promise<void> {}
-}
-
-/** A minimal request mapping for engine tests (the product uses src/authorize's). */
-export function testRequestFromView(view: MessageView, receivedAtMs: number): AuthorizationRequest {
-  const text = (field: number) => (view.has(field) ? view.string(field) : null);
-  return {
-    mti: view.mti,
-    key: `${view.mti}:${text(32)}:${text(11)}:${text(7)}`,
-    pan: text(2) ?? "",
-    processingCode: text(3) ?? "000000",
-    amount: view.has(4) ? view.integer(4) : 0,
-    currency: view.has(49) ? view.integer(49) : 0,
-    billingAmount: null,
-    billingCurrency: null,
-    expiry: text(14),
-    transmissionDateTime: text(7) ?? "",
-    stan: text(11) ?? "",
-    acquirer: text(32) ?? "",
-    retrievalReference: text(37),
-    merchantCategory: null,
-    terminalId: null,
-    merchantId: null,
-    merchantNameLocation: null,
-    originalKey: null,
-    replacementAmount: null,
-    networkResponseCode: null,
-    partialAllowed: false,
-    receivedAtMs,
-  };
 }

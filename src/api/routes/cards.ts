@@ -1,5 +1,5 @@
 import { LedgerError, type Card } from "../../ledger/ledger.ts";
-import { ApiError, notFound, validationFailed } from "../errors.ts";
+import { ApiError, invalidRequest, notFound, validationFailed } from "../errors.ts";
 import { expiryProblem, expiryYearsAhead } from "../expiry.ts";
 import { cardJson } from "../present.ts";
 import { defineRoute, type ApiDeps } from "../route.ts";
@@ -63,6 +63,32 @@ export const createCard = defineRoute({
   },
 });
 
+export const listCards = defineRoute({
+  method: "GET",
+  path: "/v1/users/:id/cards",
+  operationId: "listCards",
+  summary: "The user's cards, newest first, a page at a time (PANs masked)",
+  description: "Every card issued on the user's account, whatever its status. Follow `next_cursor` until it is null.",
+  tag: "cards",
+  auth: true,
+  params: schemas.IdParams,
+  query: schemas.CardsQuery,
+  responses: { 200: { description: "one page", schema: schemas.CardPage } },
+  async handle({ params, query, deps }) {
+    try {
+      const page = await deps.ledger.listCards(params.id, { limit: query.limit, cursor: query.cursor ?? null });
+      return { status: 200, json: { data: page.items.map(cardJson), next_cursor: page.nextCursor } };
+    } catch (error) {
+      if (error instanceof LedgerError && error.code === "not_found") throw notFound("user");
+      // The cursor is opaque to us; a ledger that cannot read it says so with an expected failure.
+      if (query.cursor !== undefined && error instanceof LedgerError && error.code !== "unavailable") {
+        throw invalidRequest("cursor: not a cursor this API returned");
+      }
+      throw error;
+    }
+  },
+});
+
 export const getCard = defineRoute({
   method: "GET",
   path: "/v1/cards/:id",
@@ -91,7 +117,11 @@ export const updateCard = defineRoute({
   body: schemas.UpdateCardRequest,
   responses: {
     200: { description: "the card after the change", schema: schemas.Card },
-    409: { description: "card_status_final: the card is lost, stolen or closed", schema: schemas.ErrorResponse },
+    409: {
+      description: "card_status_final: the card is lost, stolen or closed",
+      schema: schemas.ErrorResponse,
+      example: { error: { code: "card_status_final", message: "the card is lost, stolen or closed; that status is final" } },
+    },
   },
   async handle({ params, body, deps }) {
     try {

@@ -22,7 +22,7 @@ export const readyz = defineRoute({
   auth: false,
   responses: {
     200: { description: "ready", schema: schemas.Readiness },
-    503: { description: "not ready, with the reason", schema: schemas.Readiness },
+    503: { description: "not ready, with the reason", schema: schemas.Readiness, example: { status: "not_ready", reason: "no link signed on to the network" } },
   },
   handle({ deps }) {
     if (deps.stopping()) return { status: 503, json: { status: "not_ready", reason: "shutting down" } };
@@ -39,7 +39,14 @@ export const metrics = defineRoute({
   summary: "Prometheus metrics (text exposition format 0.0.4)",
   tag: "operations",
   auth: false,
-  responses: { 200: { description: "the exposition", contentType: "text/plain; version=0.0.4" } },
+  responses: {
+    200: {
+      description: "the exposition",
+      contentType: "text/plain; version=0.0.4",
+      example: "# HELP sekisho_api_requests_total Processor API requests, by route and status\n# TYPE sekisho_api_requests_total counter\n" +
+        'sekisho_api_requests_total{route="getUser",status="200"} 42\n',
+    },
+  },
   handle: ({ deps }) =>
     new Response(deps.metrics.render(), { headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" } }),
 });
@@ -51,6 +58,12 @@ export const openApi = defineRoute({
   summary: "This API as an OpenAPI 3.1 document",
   tag: "operations",
   auth: false,
-  responses: { 200: { description: "the document", contentType: "application/json" } },
+  responses: {
+    200: {
+      description: "the document",
+      contentType: "application/json",
+      example: { openapi: "3.1.0", info: { title: "Sekisho Processor API", version: "1.0.0" }, paths: {} },
+    },
+  },
   handle: ({ deps }) => ({ status: 200, json: deps.openApiDocument() }),
 });

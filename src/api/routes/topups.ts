@@ -43,7 +43,11 @@ export const createTopUp = defineRoute({
       schema: schemas.TopUp,
       headers: { "Idempotent-Replayed": "true on a replay" },
     },
-    409: { description: "idempotency_conflict: the key was used with a different body", schema: schemas.ErrorResponse },
+    409: {
+      description: "idempotency_conflict: the key was used with a different body",
+      schema: schemas.ErrorResponse,
+      example: { error: { code: "idempotency_conflict", message: "this idempotency key was used for a different top-up" } },
+    },
   },
   async handle({ params, body, headers, deps }) {
     const key = headers.get("idempotency-key");

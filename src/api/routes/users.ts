@@ -1,4 +1,5 @@
-import { notFound } from "../errors.ts";
+import { LedgerError } from "../../ledger/ledger.ts";
+import { invalidRequest, notFound } from "../errors.ts";
 import { userJson } from "../present.ts";
 import { defineRoute } from "../route.ts";
 import * as schemas from "../schemas.ts";
@@ -21,6 +22,32 @@ export const createUser = defineRoute({
     const found = await deps.ledger.getUser(user.id);
     if (found === null) throw new Error("a user just created is missing");
     return { status: 201, json: userJson(found.user, found.balances) };
+  },
+});
+
+export const listUsers = defineRoute({
+  method: "GET",
+  path: "/v1/users",
+  operationId: "listUsers",
+  summary: "Users with their balances, newest first, a page at a time",
+  description:
+    "Follow `next_cursor` until it is null. `external_id` finds the user with that id of the program's own " +
+    "(exact match; a page of one or none).",
+  tag: "users",
+  auth: true,
+  query: schemas.UsersQuery,
+  responses: { 200: { description: "one page", schema: schemas.UserPage } },
+  async handle({ query, deps }) {
+    try {
+      const page = await deps.ledger.listUsers({ limit: query.limit, cursor: query.cursor ?? null, externalId: query.external_id ?? null });
+      return { status: 200, json: { data: page.items.map((item) => userJson(item.user, item.balances)), next_cursor: page.nextCursor } };
+    } catch (error) {
+      // The cursor is opaque to us; a ledger that cannot read it says so with an expected failure.
+      if (query.cursor !== undefined && error instanceof LedgerError && error.code !== "unavailable") {
+        throw invalidRequest("cursor: not a cursor this API returned");
+      }
+      throw error;
+    }
   },
 });
 

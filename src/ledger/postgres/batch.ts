@@ -1,7 +1,7 @@
 import type { ApprovalCodeSource } from "../../authorize/approval-code.ts";
-import { Authorizer, keysOf } from "../batch/authorizer.ts";
-import { LedgerState } from "../batch/state.ts";
-import type { NetworkRecord, RecordSource, RecordsByKey } from "../batch/records.ts";
+import { Authorizer, keysOf } from "../decision/authorizer.ts";
+import { LedgerState } from "../decision/state.ts";
+import type { NetworkRecord, RecordSource, RecordsByKey } from "../decision/records.ts";
 import type { AuthorizationDecision, AuthorizationRequest } from "../../domain/authorization.ts";
 import type { CardLimits } from "../../domain/card-limits.ts";
 import { PAN_INDEX_BYTES } from "../pan-vault.ts";
@@ -11,7 +11,7 @@ import { KEYED_MTIS } from "./schema.ts";
 import { ACCOUNT_SELECT, CARD_SELECT, stateOf, type Row } from "./state-rows.ts";
 import { ensureSystemAccounts } from "./system-accounts.ts";
 import type { Session, Transactions } from "./transaction.ts";
-import { PostgresWriter } from "./writer.ts";
+import { PostgresTransactionWriter } from "./transaction-writer.ts";
 import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
@@ -64,10 +64,15 @@ class ReadRecords implements RecordSource {
   }
 }
 
-/** An Authorizer with its writer and record source; one per batch in flight, reused. */
+/**
+ * An Authorizer with its writer and record source; one per batch in flight, reused. The worker owns the
+ * state of its transaction under way (built from the rows just locked): the Authorizer and the writer
+ * read it from here.
+ */
 interface Worker {
+  state: LedgerState;
   readonly authorizer: Authorizer;
-  readonly writer: PostgresWriter;
+  readonly writer: PostgresTransactionWriter;
   readonly reader: ReadRecords;
 }
 
@@ -89,14 +94,11 @@ export class BatchAuthorizer {
 
   private newWorker(): Worker {
     const reader = new ReadRecords();
-    const writer = new PostgresWriter(new LedgerState(), { queueEvents: this.options.queueEvents });
-    const authorizer = new Authorizer(new LedgerState(), {
-      reader,
-      writer,
-      panIndexInto: this.options.panIndexInto,
-      approvalCodes: this.options.approvalCodes(),
-    });
-    return { authorizer, writer, reader };
+    const state = () => worker.state;
+    const writer = new PostgresTransactionWriter(state, { queueEvents: this.options.queueEvents });
+    const authorizer = new Authorizer({ state, reader, writer, panIndexInto: this.options.panIndexInto, approvalCodes: this.options.approvalCodes() });
+    const worker: Worker = { state: new LedgerState(), authorizer, writer, reader };
+    return worker;
   }
 
   private async decide(session: Session<AuthorizationDecision[]>, worker: Worker, requests: readonly AuthorizationRequest[], keys: string[]): Promise<AuthorizationDecision[]> {
@@ -119,12 +121,11 @@ export class BatchAuthorizer {
       }
       await ensureSystemAccounts(session.sql, this.options.directory, accounts);
       const block = blocks[0]!;
-      const state = stateOf(
+      worker.state = stateOf(
         { accounts: accounts, cards: cards, earlyReversals: earlyReversals, txnBlockStart: int(block.txn), limitDefaults: this.options.limitDefaults },
         this.options.directory,
       );
-      worker.writer.begin(state, int(block.outbox));
-      worker.authorizer.useState(state);
+      worker.writer.begin(int(block.outbox));
       const decisions = worker.authorizer.decidePrepared(requests, this.options.clock());
       // Should the answer to COMMIT be lost, these are returned if and only if the server committed them.
       return await session.commitWith(worker.writer.statements(session.sql), decisions);

@@ -1,10 +1,11 @@
+import type { AccountState } from "../decision/state.ts";
 import { effectiveLimits, validateLimits, type LimitOverrides } from "../card-limits.ts";
 import { isoTime, newId } from "../ids.ts";
 import { checkCurrency, checkStatus, checkStatusChange, optionalText } from "../input-checks.ts";
 import type { CardLimits } from "../../domain/card-limits.ts";
 import type { CardStatus } from "../../domain/card-status.ts";
 import { LedgerError, type AccountBalances, type Card, type User } from "../ledger.ts";
-import { balancesOf, cardEventData, cardOf, userOf, type SealedPan } from "../views.ts";
+import { balanceAfter, balancesOf, cardEventData, cardOf, userOf, type SealedPan } from "../views.ts";
 import type { PostgresContext } from "./context.ts";
 import { int } from "./rows.ts";
 import { ACCOUNT_SELECT, accountStateOf, CARD_SELECT, cardStateOf, type Row } from "./state-rows.ts";
@@ -91,7 +92,7 @@ export async function issueCard(
         ${input.expiry}, 'active', ${overrides.perTransactionMax}, ${overrides.perDayAmountMax}, ${overrides.perDayCountMax}, ${nowMs}, ${nowMs})
       RETURNING ${session.sql.unsafe(CARD_SELECT)}`;
     const state = cardStateOf(card!, ctx.limitDefaults);
-    await session.commit([cardEvent(ctx, session, state.accountSeq, cardEventData(state, userId, "issued"), nowMs)]);
+    await session.commit([cardEvent(ctx, session, accountStateOf(account), cardEventData(state, userId, "issued"), nowMs)]);
     return cardOf(state, userId);
   });
 }
@@ -115,11 +116,13 @@ export async function updateCard(ctx: PostgresContext, cardId: string, patch: { 
   return ctx.transactions.run("update card", async (session) => {
     // The card's account never changes: lock it, then read the card as it is now.
     const [locked, cards] = await session.begin([
-      session.sql<Row[]>`SELECT a.seq FROM cards c JOIN accounts a ON a.seq = c.account_seq WHERE c.id = ${cardId} FOR UPDATE OF a`,
+      session.sql<Row[]>`SELECT ${session.sql.unsafe(accountColumns("a"))} FROM cards c JOIN accounts a ON a.seq = c.account_seq
+        WHERE c.id = ${cardId} FOR UPDATE OF a`,
       session.sql<Row[]>`SELECT ${session.sql.unsafe(cardColumns("c"))}, u.id AS user_id FROM cards c JOIN users u ON u.seq = c.user_seq WHERE c.id = ${cardId}`,
     ]);
     const row = cards[0];
-    if (locked.length === 0 || row === undefined) throw new LedgerError("not_found", "no such card");
+    const account = locked[0];
+    if (account === undefined || row === undefined) throw new LedgerError("not_found", "no such card");
     const card = cardStateOf(row, ctx.limitDefaults);
     const status = patch.status ?? card.status;
     checkStatusChange(card.status, status);
@@ -134,14 +137,19 @@ export async function updateCard(ctx: PostgresContext, cardId: string, patch: { 
       session.sql`UPDATE cards SET status = ${status}, per_transaction_max_minor = ${overrides.perTransactionMax},
         per_day_amount_max_minor = ${overrides.perDayAmountMax}, per_day_count_max = ${overrides.perDayCountMax}, updated_at_ms = ${nowMs}
         WHERE seq = ${card.seq}`,
-      cardEvent(ctx, session, card.accountSeq, cardEventData(card, userId, "updated"), nowMs),
+      cardEvent(ctx, session, accountStateOf(account), cardEventData(card, userId, "updated"), nowMs),
     ]);
     return cardOf(card, userId);
   });
 }
 
-/** A card.updated event; its sequence is taken now, under the account's lock. */
-function cardEvent(ctx: PostgresContext, session: Session, accountSeq: number, data: Record<string, unknown>, nowMs: number): PromiseLike<unknown> {
-  return session.sql`INSERT INTO outbox (seq, type, account_seq, txn_seq, data, created_at_ms, queued)
-    VALUES (nextval('outbox_blocks'), 'card.updated', ${accountSeq}, NULL, ${JSON.stringify(data)}, ${nowMs}, ${ctx.queueEvents})`;
+/**
+ * A card.updated event; its sequence is taken now, under the account's lock, and it keeps the balances of
+ * the locked account (a card change moves no money).
+ */
+function cardEvent(ctx: PostgresContext, session: Session, account: AccountState, data: Record<string, unknown>, nowMs: number): PromiseLike<unknown> {
+  const balance = balanceAfter(account);
+  return session.sql`INSERT INTO outbox (seq, type, account_seq, txn_seq, data, created_at_ms, queued, ledger_balance_minor, available_balance_minor)
+    VALUES (nextval('outbox_blocks'), 'card.updated', ${account.seq}, NULL, ${JSON.stringify(data)}, ${nowMs}, ${ctx.queueEvents},
+      ${balance.ledger}, ${balance.available})`;
 }

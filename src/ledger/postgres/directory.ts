@@ -1,5 +1,5 @@
-import { CardIndex } from "../batch/card-index.ts";
-import type { AccountKind } from "../batch/state.ts";
+import { CardIndex } from "../decision/card-index.ts";
+import type { AccountKind } from "../decision/state.ts";
 import { PAN_INDEX_BYTES } from "../pan-vault.ts";
 import { int } from "./rows.ts";
 import { AssertionFailure } from "../../ops/assert.ts";

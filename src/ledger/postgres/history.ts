@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor } from "../ids.ts";
 import type { ResponseCode } from "../../domain/response-codes.ts";
 import { LedgerError, type TransactionKind, type TransactionRecord } from "../ledger.ts";
-import { checkPageLimit, HISTORY_COLUMNS, historyRecordOf, type HistoryRow } from "../views.ts";
+import { checkPageLimit, HISTORY_COLUMNS, HISTORY_JOINS, historyRecordOf, type HistoryRow } from "../views.ts";
 import type { PostgresContext } from "./context.ts";
 import { int, intOrNull } from "./rows.ts";
 import type { Row } from "./state-rows.ts";
@@ -35,7 +35,7 @@ export async function listTransactions(
         WHERE t.prev_seq IS NOT NULL AND chain.depth < ${page.limit}
       )
       SELECT ${sql.unsafe(HISTORY_COLUMNS)} FROM chain JOIN transactions t ON t.seq = chain.seq
-      LEFT JOIN cards c ON c.seq = t.card_seq ORDER BY chain.depth`,
+      ${sql.unsafe(HISTORY_JOINS)} ORDER BY chain.depth`,
   );
   const items: TransactionRecord[] = [];
   let next: number | null = start;
@@ -71,6 +71,8 @@ function historyRowOf(row: Row): HistoryRow {
     reason: row.reason as string | null,
     merchant_name_location: row.merchant_name_location as string | null,
     merchant_category: row.merchant_category as string | null,
+    processing_code: row.processing_code as string | null,
+    topup_id: row.topup_id as string | null,
     created_at_ms: int(row.created_at_ms),
   };
 }

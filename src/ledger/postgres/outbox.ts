@@ -130,5 +130,8 @@ function eventRowOf(row: Row): EventRow {
     approved_amount_minor: intOrNull(row.approved_amount_minor),
     account_currency: intOrNull(row.account_currency),
     related_seq: intOrNull(row.related_seq),
+    balance_currency: int(row.balance_currency),
+    ledger_balance_minor: intOrNull(row.ledger_balance_minor),
+    available_balance_minor: intOrNull(row.available_balance_minor),
   };
 }

@@ -16,8 +16,9 @@ import type { CommitCheckCounts } from "./commit-check.ts";
 import { checkConsistency } from "./consistency.ts";
 import type { PostgresContext } from "./context.ts";
 import { Directory } from "./directory.ts";
-import { expireHolds } from "./expiry.ts";
+import { expireHolds } from "./hold-expiry.ts";
 import { listTransactions } from "./history.ts";
+import * as lists from "./lists.ts";
 import { checkPanKey, migrate } from "./migrate.ts";
 import * as outbox from "./outbox.ts";
 import { SEQUENCE_BLOCK } from "./schema.ts";
@@ -143,6 +144,14 @@ export class PostgresLedger implements Ledger {
 
   getUser(userId: string) {
     return this.guard("read user", () => cardholders.getUser(this.ctx, userId));
+  }
+
+  listUsers(page: { limit: number; cursor?: string | null; externalId?: string | null }) {
+    return this.guard("list users", () => lists.listUsers(this.ctx, page));
+  }
+
+  listCards(userId: string, page: { limit: number; cursor?: string | null }) {
+    return this.guard("list cards", () => lists.listCards(this.ctx, userId, page));
   }
 
   issueCard(userId: string, input: { pan: string; expiry: string; limits?: Partial<CardLimits> }): Promise<Card> {

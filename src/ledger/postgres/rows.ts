@@ -1,4 +1,4 @@
-import { TRANSACTION_COLUMNS, type TransactionRow } from "../batch/records.ts";
+import { TRANSACTION_COLUMNS, type TransactionRow } from "../decision/records.ts";
 import { TRANSACTION_COLUMN_TYPES } from "./schema.ts";
 import { AssertionFailure } from "../../ops/assert.ts";
 

@@ -1,5 +1,5 @@
 import { AUTHORIZED_MTIS } from "../../domain/message-kinds.ts";
-import { TRANSACTION_COLUMNS } from "../batch/records.ts";
+import { TRANSACTION_COLUMNS } from "../decision/records.ts";
 import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
@@ -22,6 +22,8 @@ import { AssertionFailure } from "../../ops/assert.ts";
  *   updates on the same page (HOT), so their indexes are not touched.
  * - The outbox keeps delivered events until pruning deletes them past the retention (version 2); the
  *   rows still to deliver (`queued`) have a partial index, the delivery queue that claims walk.
+ * - An event stores its account's ledger and available balances as they were right after its change
+ *   (version 4), so the webhook body shows what that change left.
  */
 export interface Migration {
   readonly version: number;
@@ -216,6 +218,15 @@ CREATE INDEX outbox_queued ON outbox (seq) WHERE queued;
 UPDATE transactions SET key = NULL WHERE mti = 201 AND kind <> 'financial';
 DROP INDEX transactions_key;
 CREATE UNIQUE INDEX transactions_key ON transactions (key, kind) WHERE mti IN (100, 101, 120, 121, 200, 201, 400, 401, 420, 421);
+`,
+  },
+  {
+    version: 4,
+    description: "an event keeps its account's balances right after its change; top-ups are found by their transaction",
+    // Events written before have no balances (null). Adding nullable columns rewrites nothing.
+    sql: `
+ALTER TABLE outbox ADD COLUMN ledger_balance_minor bigint, ADD COLUMN available_balance_minor bigint;
+CREATE INDEX topups_txn ON topups (txn_seq);
 `,
   },
 ];

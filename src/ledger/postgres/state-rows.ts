@@ -1,4 +1,4 @@
-import { cardFromRow, LedgerState, type AccountKind, type AccountState, type CardState } from "../batch/state.ts";
+import { cardFromRow, LedgerState, type AccountKind, type AccountState, type CardState } from "../decision/state.ts";
 import type { CardLimits } from "../../domain/card-limits.ts";
 import type { CardStatus } from "../../domain/card-status.ts";
 import type { Directory } from "./directory.ts";

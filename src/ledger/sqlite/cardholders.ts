@@ -1,4 +1,4 @@
-import type { AccountKind, AccountState, CardState } from "../batch/state.ts";
+import type { AccountKind, AccountState, CardState } from "../decision/state.ts";
 import { effectiveLimits, validateLimits, type LimitOverrides } from "../card-limits.ts";
 import { isoTime, newId } from "../ids.ts";
 import { checkCurrency, checkStatus, checkStatusChange, optionalText } from "../input-checks.ts";

@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor } from "../ids.ts";
 import { LedgerError, type TransactionRecord } from "../ledger.ts";
-import { checkPageLimit, HISTORY_COLUMNS, historyRecordOf, type HistoryRow } from "../views.ts";
+import { checkPageLimit, HISTORY_COLUMNS, HISTORY_JOINS, historyRecordOf, type HistoryRow } from "../views.ts";
 import { requireUser } from "./cardholders.ts";
 import type { SqliteContext } from "./context.ts";
 import { AssertionFailure } from "../../ops/assert.ts";
@@ -9,7 +9,7 @@ import { AssertionFailure } from "../../ops/assert.ts";
  * An account's history, newest first, by walking the chain of prev_seq from the account's newest row.
  * A cursor is the next row's sequence, so pages stay stable while new transactions arrive.
  */
-const HISTORY_ROW = `SELECT ${HISTORY_COLUMNS} FROM transactions_now t LEFT JOIN cards c ON c.seq = t.card_seq WHERE t.seq = ?`;
+const HISTORY_ROW = `SELECT ${HISTORY_COLUMNS} FROM transactions_now t ${HISTORY_JOINS} WHERE t.seq = ?`;
 
 export function listTransactions(
   ctx: SqliteContext,

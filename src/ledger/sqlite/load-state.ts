@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { cardFromRow, countUsage, type AccountKind, type CardRow, type LedgerState } from "../batch/state.ts";
+import { cardFromRow, countUsage, type AccountKind, type CardRow, type LedgerState } from "../decision/state.ts";
 import type { CardLimits } from "../../domain/card-limits.ts";
 import { loadRecentKeys } from "./key-index.ts";
 import { META, metaValue } from "./meta.ts";

@@ -1,4 +1,4 @@
-import type { NetworkRecord } from "../batch/records.ts";
+import type { NetworkRecord } from "../decision/records.ts";
 import { AssertionFailure } from "../../ops/assert.ts";
 
 /**

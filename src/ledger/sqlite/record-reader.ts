@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { rowFromColumns, TRANSACTION_COLUMNS, type NetworkRecord, type RecordSource, type RecordsByKey, type TransactionRow } from "../batch/records.ts";
+import { rowFromColumns, TRANSACTION_COLUMNS, type NetworkRecord, type RecordSource, type RecordsByKey, type TransactionRow } from "../decision/records.ts";
 import { MergedKeyReader } from "./key-index.ts";
 import type { SqliteLedgerState } from "./state.ts";
 import type { RecentRecords } from "./recent-records.ts";

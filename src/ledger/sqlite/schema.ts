@@ -23,6 +23,8 @@
  *   4): `queued` = 1 while a webhook delivery is due, and a partial index on those rows is the delivery
  *   queue, so claiming never walks the delivered ones. Event sequences are never reused (meta remembers
  *   the highest one pruned).
+ * - An event stores its account's ledger and available balances as they were right after its change
+ *   (version 5), so the webhook body shows what that change left.
  * - Derived per-card and per-account values (daily usage, history head) are checkpointed, not written on
  *   every batch: at start-up the ledger reads the checkpoint and replays the transactions after it.
  */
@@ -267,6 +269,18 @@ INSERT INTO meta (name, value) SELECT 'outbox_used_through_seq', CAST(MAX(
     COALESCE((SELECT MAX(seq) FROM outbox), 0),
     CASE WHEN EXISTS (SELECT 1 FROM transactions) OR EXISTS (SELECT 1 FROM cards)
       THEN COALESCE((SELECT MAX(seq) FROM transactions), 0) + 4294967296 ELSE 0 END) AS TEXT);
+`,
+  },
+  {
+    version: 5,
+    description: "an event keeps its account's balances right after its change; top-ups are found by their transaction",
+    // A webhook body shows the balance the change left, not the one at delivery: the writer stores it with
+    // the event, in the same transaction. Events written before have none (null). History and events name
+    // a top-up by its own id, found through topups(txn_seq).
+    sql: `
+ALTER TABLE outbox ADD COLUMN ledger_balance_minor INTEGER;
+ALTER TABLE outbox ADD COLUMN available_balance_minor INTEGER;
+CREATE INDEX topups_txn ON topups (txn_seq);
 `,
   },
 ];

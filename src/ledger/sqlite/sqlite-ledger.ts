@@ -8,14 +8,15 @@ import { LedgerError, type Card, type ConsistencyReport, type Ledger, type Outbo
 import { checkNewCard } from "../input-checks.ts";
 import { createPanVault } from "../pan-vault.ts";
 import { balancesOf, cardOf, sealPan, userOf } from "../views.ts";
-import { Authorizer } from "../batch/authorizer.ts";
+import { Authorizer } from "../decision/authorizer.ts";
 import * as cardholders from "./cardholders.ts";
 import { CHECKPOINT_TRANSACTIONS_DEFAULT, writeCheckpoint } from "./checkpoint.ts";
 import { checkConsistency } from "./consistency.ts";
 import type { SqliteContext } from "./context.ts";
 import { openDatabase } from "./database.ts";
-import { expireHoldsChunk, forgetEarlyReversals } from "./expiry.ts";
+import { expireHoldsChunk, forgetEarlyReversals } from "./hold-expiry.ts";
 import { listTransactions } from "./history.ts";
+import * as lists from "./lists.ts";
 import { KEY_MERGE_KEYS_MAX, KEY_MERGE_SLICE_KEYS_MAX } from "./key-index.ts";
 import { KeyMerger } from "./key-merger.ts";
 import * as outbox from "./outbox.ts";
@@ -23,7 +24,7 @@ import { loadState } from "./load-state.ts";
 import { META, metaValue, setMeta } from "./meta.ts";
 import { RecordReader } from "./record-reader.ts";
 import { topUp } from "./topups.ts";
-import { Writer } from "./writer.ts";
+import { SqliteTransactionWriter } from "./transaction-writer.ts";
 import { AssertionFailure, rethrowAssertionFailure } from "../../ops/assert.ts";
 
 /**
@@ -100,11 +101,10 @@ export async function openSqliteLedger(options: SqliteLedgerOptions): Promise<Sq
     else if (stored !== vault.keyCheck) throw new LedgerError("unavailable", "SEKISHO_PAN_KEY is not the key this ledger was created with");
     const limitDefaults = options.limitDefaults ?? DEFAULT_CARD_LIMITS;
     const clock = options.clock ?? Date.now;
-    const state = loadState(db, limitDefaults, clock(), options.recentRecordsMax);
     const ctx: SqliteContext = {
       db,
-      state,
-      writer: new Writer(db, state, { queueEvents: options.queueEvents ?? true }),
+      state: loadState(db, limitDefaults, clock(), options.recentRecordsMax),
+      writer: new SqliteTransactionWriter(db, () => ctx.state, { queueEvents: options.queueEvents ?? true }),
       vault,
       clock,
       currency: options.currency,
@@ -142,8 +142,9 @@ export class SqliteLedger implements Ledger {
     this.keyMergeKeysMax = options.keyMergeKeysMax ?? KEY_MERGE_KEYS_MAX;
     if (!(Number.isInteger(this.keyMergeKeysMax) && this.keyMergeKeysMax >= 1)) throw new AssertionFailure("keyMergeKeysMax must be a positive integer");
     this.keyMerger = new KeyMerger(db, options.keyMergeSliceKeysMax ?? KEY_MERGE_SLICE_KEYS_MAX);
-    this.authorizer = new Authorizer(ctx.state, {
-      reader: new RecordReader(db, () => this.ctx.state),
+    this.authorizer = new Authorizer({
+      state: () => ctx.state,
+      reader: new RecordReader(db, () => ctx.state),
       writer: ctx.writer,
       panIndexInto: (pan, out) => ctx.vault.indexInto(pan, out),
       approvalCodes: approvalCodeSource(options.randomBytes ?? cryptoRandomBytes),
@@ -177,6 +178,16 @@ export class SqliteLedger implements Ledger {
     this.assertUsable();
     const found = cardholders.findUser(this.ctx, userId);
     return found === null ? null : { user: userOf(found.row), balances: balancesOf(found.account) };
+  }
+
+  async listUsers(page: { limit: number; cursor?: string | null; externalId?: string | null }) {
+    this.assertUsable();
+    return lists.listUsers(this.ctx, page);
+  }
+
+  async listCards(userId: string, page: { limit: number; cursor?: string | null }) {
+    this.assertUsable();
+    return lists.listCards(this.ctx, userId, page);
   }
 
   async issueCard(userId: string, input: { pan: string; expiry: string; limits?: Partial<CardLimits> }): Promise<Card> {
@@ -314,10 +325,8 @@ export class SqliteLedger implements Ledger {
 
   private rebuild(): void {
     try {
-      const state = loadState(this.ctx.db, this.ctx.limitDefaults, this.ctx.clock(), this.ctx.state.recentRecords.recordsMax);
-      this.ctx.state = state;
-      this.ctx.writer.useState(state);
-      this.authorizer.useState(state);
+      // The context owns the state: the writer, the record reader and the Authorizer read it from there.
+      this.ctx.state = loadState(this.ctx.db, this.ctx.limitDefaults, this.ctx.clock(), this.ctx.state.recentRecords.recordsMax);
     } catch (error) {
       this.broken = error;
       rethrowAssertionFailure(error);

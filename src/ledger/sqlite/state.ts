@@ -1,4 +1,4 @@
-import { LedgerState } from "../batch/state.ts";
+import { LedgerState } from "../decision/state.ts";
 import { RecentKeys } from "./key-index.ts";
 import type { RecentRecords } from "./recent-records.ts";
 

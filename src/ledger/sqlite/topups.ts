@@ -1,6 +1,6 @@
-import { isoTime, newId } from "../ids.ts";
+import { isoTime, newId, sequenceId } from "../ids.ts";
 import { LedgerError, type TopUp } from "../ledger.ts";
-import { plainRow } from "../batch/records.ts";
+import { plainRow } from "../decision/records.ts";
 import { checkCurrency, checkTopUp } from "../input-checks.ts";
 import { MINOR_AMOUNT_MAX } from "../money.ts";
 import { requireUser } from "./cardholders.ts";
@@ -16,6 +16,7 @@ interface TopUpRow {
   fingerprint: string;
   amount_minor: number;
   currency: number;
+  txn_seq: number;
   created_at_ms: number;
 }
 
@@ -28,13 +29,13 @@ export function topUp(
   const key = input.idempotencyKey;
   const { row: user, account } = requireUser(ctx, userId);
   const earlier = ctx.db
-    .query("SELECT id, fingerprint, amount_minor, currency, created_at_ms FROM topups WHERE user_seq = ? AND idempotency_key = ?")
+    .query("SELECT id, fingerprint, amount_minor, currency, txn_seq, created_at_ms FROM topups WHERE user_seq = ? AND idempotency_key = ?")
     .get(user.seq, key) as TopUpRow | null;
   if (earlier !== null) {
     if (earlier.fingerprint !== input.fingerprint) {
       throw new LedgerError("idempotency_conflict", "this idempotency key was used for a different top-up");
     }
-    const replay: TopUp = { id: earlier.id, userId, amount: earlier.amount_minor, currency: earlier.currency, createdAt: isoTime(earlier.created_at_ms) };
+    const replay: TopUp = { id: earlier.id, transactionId: sequenceId("txn", earlier.txn_seq), userId, amount: earlier.amount_minor, currency: earlier.currency, createdAt: isoTime(earlier.created_at_ms) };
     return { topUp: replay, replayed: true };
   }
   const currency = input.currency === undefined ? account.currency : checkCurrency(input.currency);
@@ -58,5 +59,5 @@ export function topUp(
     )
     .run(id, user.seq, key, input.fingerprint, input.amount, currency, row.seq, nowMs);
   ctx.writer.event("topup", account.seq, row.seq, null, nowMs);
-  return { topUp: { id, userId, amount: input.amount, currency, createdAt: isoTime(nowMs) }, replayed: false };
+  return { topUp: { id, transactionId: sequenceId("txn", row.seq), userId, amount: input.amount, currency, createdAt: isoTime(nowMs) }, replayed: false };
 }

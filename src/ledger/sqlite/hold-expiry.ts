@@ -1,9 +1,10 @@
 import type { SqliteContext } from "./context.ts";
 import { META, setMeta } from "./meta.ts";
-import { plainRow, TRANSACTION_COLUMNS, rowFromColumns, type TransactionRow } from "../batch/records.ts";
+import { plainRow, TRANSACTION_COLUMNS, rowFromColumns, type TransactionRow } from "../decision/records.ts";
 
 /**
- * Hold expiry: a hold neither cleared nor reversed within the hold timeout is released. Each expiry is a
+ * Hold expiry (not to be confused with a card's expiry date, which the rules check): a hold neither
+ * cleared nor reversed within the hold timeout is released. Each expiry is a
  * transaction row of its own (kind "expiry", in the account's history) and an event; the transaction
  * whose hold it released shows status "expired".
  *
@@ -12,14 +13,14 @@ import { plainRow, TRANSACTION_COLUMNS, rowFromColumns, type TransactionRow } fr
  * from the oldest pending hold and stops at the first row still younger than the timeout. Every row is
  * walked past once; the walk's starting point is kept in memory and in meta.
  */
-export const EXPIRY_ROWS_PER_CHUNK = 1024;
+export const HOLD_EXPIRY_ROWS_PER_CHUNK = 1024;
 
 /** Expires what is due in the next chunk of rows, inside the caller's transaction; true when more may be due. */
 export function expireHoldsChunk(ctx: SqliteContext, nowMs: number): { expired: number; more: boolean } {
   const state = ctx.state;
   const cutoffMs = nowMs - ctx.holdTimeoutMs;
   const rows = ctx.db
-    .query(`SELECT * FROM transactions_now WHERE seq >= ? ORDER BY seq LIMIT ${EXPIRY_ROWS_PER_CHUNK}`)
+    .query(`SELECT * FROM transactions_now WHERE seq >= ? ORDER BY seq LIMIT ${HOLD_EXPIRY_ROWS_PER_CHUNK}`)
     .all(state.pendingHoldsFromSeq) as Array<Record<string, unknown>>;
   let expired = 0;
   let from = state.pendingHoldsFromSeq;
@@ -34,10 +35,10 @@ export function expireHoldsChunk(ctx: SqliteContext, nowMs: number): { expired: 
     from = row.seq + 1;
     if (row.holdState !== "pending") continue;
     // The batches' own copy of the record, when they have one: it is the one they will read next.
-    expire(ctx, ctx.state.recentRecords.get(row.seq) ?? row, nowMs);
+    expireHold(ctx, ctx.state.recentRecords.get(row.seq) ?? row, nowMs);
     expired += 1;
   }
-  const more = rows.length === EXPIRY_ROWS_PER_CHUNK && !reachedYoung;
+  const more = rows.length === HOLD_EXPIRY_ROWS_PER_CHUNK && !reachedYoung;
   if (from !== state.pendingHoldsFromSeq) {
     state.pendingHoldsFromSeq = from;
     setMeta(ctx.db, META.pendingHoldsFromSeq, from);
@@ -45,7 +46,7 @@ export function expireHoldsChunk(ctx: SqliteContext, nowMs: number): { expired: 
   return { expired, more };
 }
 
-function expire(ctx: SqliteContext, held: TransactionRow, nowMs: number): void {
+function expireHold(ctx: SqliteContext, held: TransactionRow, nowMs: number): void {
   const account = ctx.state.accounts.get(held.accountSeq!)!;
   const released = ctx.writer.resolveHold(held, "expired", nowMs);
   held.status = "expired";

@@ -1,19 +1,19 @@
 import type { Database, Statement } from "bun:sqlite";
-import { EffectWriter, type EventType } from "../batch/effect-writer.ts";
-import { TRANSACTION_COLUMNS, type NetworkRecord, type TransactionRow } from "../batch/records.ts";
-import type { AccountState, EarlyReversal } from "../batch/state.ts";
+import { EffectWriter, type EventType } from "../decision/effect-writer.ts";
+import { TRANSACTION_COLUMNS, type NetworkRecord, type TransactionRow } from "../decision/records.ts";
+import type { AccountState, EarlyReversal } from "../decision/state.ts";
 import { BulkInsert } from "./bulk-insert.ts";
 import type { SqliteLedgerState } from "./state.ts";
 
 /**
- * The changes of one SQLite transaction (see EffectWriter for what they do to the state): rows are
- * queued as they come and flush() writes them all, inside the transaction the caller opened. Held
+ * Writes what one SQLite transaction changed (see EffectWriter for what the changes do to the state): new
+ * transaction rows, their later changes (transaction_changes), journal lines, outbox events, accounts'
+ * posted balances and early reversals. Rows are queued as they come and flush() writes them all, inside
+ * the transaction the caller opened — a batch, a top-up, a card change or a chunk of hold expiry. Held
  * amounts are not stored per account: start-up sums the pending holds. The new rows' keys join the recent
  * keys (key-index.ts) as they are written.
  */
-export class Writer extends EffectWriter {
-  /** The SQLite ledger's state: the shared one plus its recent keys. */
-  protected declare state: SqliteLedgerState;
+export class SqliteTransactionWriter extends EffectWriter<SqliteLedgerState> {
   private readonly transactionInsert: BulkInsert;
   private readonly lineInsert: BulkInsert;
   private readonly outboxInsert: BulkInsert;
@@ -29,12 +29,15 @@ export class Writer extends EffectWriter {
   /** 1 when events are written queued for webhook delivery, 0 when only kept (no webhook configured). */
   private readonly queued: 0 | 1;
 
-  constructor(db: Database, state: SqliteLedgerState, options: { queueEvents: boolean }) {
+  /** `state` reads the SQLite ledger's state from its owner, the context (a rebuild replaces it there). */
+  constructor(db: Database, state: () => SqliteLedgerState, options: { queueEvents: boolean }) {
     super(state);
     this.queued = options.queueEvents ? 1 : 0;
     this.transactionInsert = new BulkInsert(db, "transactions", TRANSACTION_COLUMNS.map(([column]) => column));
     this.lineInsert = new BulkInsert(db, "journal_lines", ["seq", "txn_seq", "account_seq", "amount_minor"]);
-    this.outboxInsert = new BulkInsert(db, "outbox", ["seq", "type", "account_seq", "txn_seq", "data", "created_at_ms", "queued"]);
+    this.outboxInsert = new BulkInsert(db, "outbox", [
+      "seq", "type", "account_seq", "txn_seq", "data", "created_at_ms", "queued", "ledger_balance_minor", "available_balance_minor",
+    ]);
     // A changed transaction's new state is a row of its own (schema 3): the transaction's page stays as it is.
     this.recordChange = db.prepare(
       "INSERT INTO transaction_changes (status, reversed_amount_minor, hold_amount_minor, hold_state, hold_resolved_at_ms, seq) VALUES (?, ?, ?, ?, ?, ?) " +
@@ -48,18 +51,18 @@ export class Writer extends EffectWriter {
     );
   }
 
-  /** After a rebuild, the writer works on the new state. */
-  override useState(state: SqliteLedgerState): void {
-    super.useState(state);
-  }
-
   /** Transaction rows queued and not yet written. */
   get queuedRows(): number {
     return this.newRows.length;
   }
 
+  /** The event keeps the account's balances as this change left them (the state is already changed). */
   event(type: EventType, accountSeq: number, txnSeq: number | null, data: Record<string, unknown> | null, nowMs: number): void {
-    this.outboxInsert.push(this.state.nextOutboxSeq++, type, accountSeq, txnSeq, data === null ? null : JSON.stringify(data), nowMs, this.queued);
+    const account = this.state.accounts.get(accountSeq);
+    this.outboxInsert.push(
+      this.state.nextOutboxSeq++, type, accountSeq, txnSeq, data === null ? null : JSON.stringify(data), nowMs, this.queued,
+      account === undefined ? null : account.ledger, account === undefined ? null : account.ledger - account.held,
+    );
   }
 
   protected queueRow(row: TransactionRow): void {

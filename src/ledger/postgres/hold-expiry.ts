@@ -1,21 +1,22 @@
-import { plainRow, type TransactionRow } from "../batch/records.ts";
-import type { LedgerState } from "../batch/state.ts";
+import { plainRow, type TransactionRow } from "../decision/records.ts";
+import type { LedgerState } from "../decision/state.ts";
 import type { PostgresContext } from "./context.ts";
 import { int, TRANSACTION_SELECT, transactionRowOf } from "./rows.ts";
 import { ACCOUNT_SELECT, stateOf, type Row } from "./state-rows.ts";
 import { ensureSystemAccounts } from "./system-accounts.ts";
-import { PostgresWriter } from "./writer.ts";
+import { PostgresTransactionWriter } from "./transaction-writer.ts";
 import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
- * Hold expiry, safe with every instance sweeping at once: the pending holds older than the hold timeout
- * are found through their index, oldest first, a chunk at a time; each chunk is one transaction that locks
- * the chunk's accounts (in account order, as a batch does), reads the holds again under those locks, and
- * expires those still pending. A hold another instance expired, or a reversal released, meanwhile is no
+ * Hold expiry (not to be confused with a card's expiry date, which the rules check), safe with every
+ * instance sweeping at once: the pending holds older than the hold timeout are found through their index,
+ * oldest first, a chunk at a time; each chunk is one transaction that locks the chunk's accounts (in
+ * account order, as a batch does), reads the holds again under those locks, and expires those still
+ * pending. A hold another instance expired, or a reversal released, meanwhile is no
  * longer pending and is left alone. Each expiry is a transaction row of its own (kind "expiry", in the
  * account's history) and an event; the transaction whose hold it released shows status "expired".
  */
-export const EXPIRY_ROWS_PER_CHUNK = 1024;
+export const HOLD_EXPIRY_ROWS_PER_CHUNK = 1024;
 
 export async function expireHolds(ctx: PostgresContext, nowMs: number): Promise<number> {
   const cutoffMs = nowMs - ctx.holdTimeoutMs;
@@ -24,17 +25,17 @@ export async function expireHolds(ctx: PostgresContext, nowMs: number): Promise<
     const due = await ctx.transactions.statement(
       "find expired holds",
       (sql) => sql<Row[]>`SELECT seq, account_seq FROM transactions WHERE hold_state = 'pending' AND created_at_ms <= ${cutoffMs}
-        ORDER BY created_at_ms LIMIT ${EXPIRY_ROWS_PER_CHUNK}`,
+        ORDER BY created_at_ms LIMIT ${HOLD_EXPIRY_ROWS_PER_CHUNK}`,
     );
     if (due.length === 0) break;
-    expired += await expireChunk(ctx, due, cutoffMs, nowMs);
-    if (due.length < EXPIRY_ROWS_PER_CHUNK) break;
+    expired += await expireHoldsChunk(ctx, due, cutoffMs, nowMs);
+    if (due.length < HOLD_EXPIRY_ROWS_PER_CHUNK) break;
   }
   await ctx.transactions.statement("forget early reversals", (sql) => sql`DELETE FROM early_reversals WHERE created_at_ms <= ${cutoffMs}`);
   return expired;
 }
 
-async function expireChunk(ctx: PostgresContext, due: readonly Row[], cutoffMs: number, nowMs: number): Promise<number> {
+async function expireHoldsChunk(ctx: PostgresContext, due: readonly Row[], cutoffMs: number, nowMs: number): Promise<number> {
   const accountSeqs = [...new Set(due.map((row) => int(row.account_seq)))].sort((a, b) => a - b);
   const seqs = due.map((row) => int(row.seq));
   return ctx.transactions.run("expire holds", async (session) => {
@@ -52,15 +53,15 @@ async function expireChunk(ctx: PostgresContext, due: readonly Row[], cutoffMs: 
     }
     await ensureSystemAccounts(session.sql, ctx.directory, accounts);
     const state = stateOf({ accounts, cards: [], earlyReversals: [], txnBlockStart: int(blocks[0]!.txn), limitDefaults: ctx.limitDefaults }, ctx.directory);
-    const writer = new PostgresWriter(state, { queueEvents: ctx.queueEvents });
-    writer.begin(state, int(blocks[0]!.outbox));
-    for (const row of held) expire(state, writer, transactionRowOf(row), nowMs);
+    const writer = new PostgresTransactionWriter(() => state, { queueEvents: ctx.queueEvents });
+    writer.begin(int(blocks[0]!.outbox));
+    for (const row of held) expireHold(state, writer, transactionRowOf(row), nowMs);
     await session.commit(writer.statements(session.sql));
     return held.length;
   });
 }
 
-function expire(state: LedgerState, writer: PostgresWriter, held: TransactionRow, nowMs: number): void {
+function expireHold(state: LedgerState, writer: PostgresTransactionWriter, held: TransactionRow, nowMs: number): void {
   const account = state.accounts.get(held.accountSeq!);
   if (account === undefined) throw new AssertionFailure(`hold ${held.seq} on an account the sweep did not lock`);
   const released = writer.resolveHold(held, "expired", nowMs);

@@ -23,6 +23,8 @@ import { AssertionFailure } from "../../ops/assert.ts";
  * their batches through it; they differ only in where the state, the records and the writes live.
  */
 export interface AuthorizerOptions {
+  /** The state's owner, read at each use and never kept (see EffectWriter). */
+  readonly state: () => LedgerState;
   readonly reader: RecordSource;
   readonly writer: EffectWriter;
   readonly panIndexInto: (pan: string, out: Uint8Array) => void;
@@ -40,13 +42,10 @@ export class Authorizer {
   private current = 0;
   private nowMs = 0;
 
-  constructor(
-    private state: LedgerState,
-    private readonly options: AuthorizerOptions,
-  ) {}
+  constructor(private readonly options: AuthorizerOptions) {}
 
-  useState(state: LedgerState): void {
-    this.state = state;
+  private get state(): LedgerState {
+    return this.options.state();
   }
 
   /** Runs inside the caller's transaction; the caller flushes the writer and commits. */

@@ -1,24 +1,26 @@
 import type { ReservedSQL } from "bun";
-import { EffectWriter, type EventType } from "../batch/effect-writer.ts";
-import { TRANSACTION_COLUMNS, type TransactionRow } from "../batch/records.ts";
-import type { AccountState, EarlyReversal, LedgerState } from "../batch/state.ts";
+import { EffectWriter, type EventType } from "../decision/effect-writer.ts";
+import { TRANSACTION_COLUMNS, type TransactionRow } from "../decision/records.ts";
+import type { AccountState, EarlyReversal, LedgerState } from "../decision/state.ts";
 import { SEQUENCE_BLOCK, TRANSACTION_COLUMN_TYPES } from "./schema.ts";
 import { AssertionFailure } from "../../ops/assert.ts";
 
 /**
- * The changes of one PostgreSQL transaction (see EffectWriter for what they do to the state), gathered
- * column by column and written with one set-based statement per table: arrays bound as parameters and
- * spread into rows by unnest(), so a batch of any size is the same few prepared statements. Every
- * cardholder account the transaction touched gets its balance, held amount and history head written back
- * (it holds their locks); the system accounts' balances are not stored (schema.ts).
+ * Writes what one PostgreSQL transaction changed (see EffectWriter for what the changes do to the state):
+ * new transaction rows and their changes, journal lines, outbox events, early reversals, and the touched
+ * accounts and cards. Gathered column by column and written with one set-based statement per table:
+ * arrays bound as parameters and spread into rows by unnest(), so a batch of any size is the same few
+ * prepared statements. Every cardholder account the transaction touched gets its balance, held amount and
+ * history head written back (it holds their locks); the system accounts' balances are not stored
+ * (schema.ts).
  */
 const TRANSACTION_INSERT =
   `INSERT INTO transactions (${TRANSACTION_COLUMNS.map(([column]) => column).join(", ")}) SELECT * FROM unnest(` +
   TRANSACTION_COLUMNS.map(([column], i) => `$${i + 1}::${TRANSACTION_COLUMN_TYPES[column]}[]`).join(", ") +
   ")";
 const OUTBOX_INSERT =
-  "INSERT INTO outbox (seq, type, account_seq, txn_seq, data, created_at_ms, queued) " +
-  "SELECT *, $7::boolean FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[])";
+  "INSERT INTO outbox (seq, type, account_seq, txn_seq, data, created_at_ms, ledger_balance_minor, available_balance_minor, queued) " +
+  "SELECT *, $9::boolean FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])";
 const LINE_INSERT = "INSERT INTO journal_lines (txn_seq, account_seq, amount_minor) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])";
 const ACCOUNT_UPDATE =
   "UPDATE accounts AS a SET ledger_balance_minor = u.ledger, held_minor = u.held, history_head_seq = u.head " +
@@ -36,7 +38,13 @@ const EARLY_REVERSAL_UPSERT =
   "SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) " +
   "ON CONFLICT (original_key) DO UPDATE SET remaining_minor = LEAST(early_reversals.remaining_minor, excluded.remaining_minor)";
 
-export class PostgresWriter extends EffectWriter {
+type EventColumns = [number[], string[], number[], Array<number | null>, Array<string | null>, number[], Array<number | null>, Array<number | null>];
+
+function emptyEventColumns(): EventColumns {
+  return [[], [], [], [], [], [], [], []];
+}
+
+export class PostgresTransactionWriter extends EffectWriter {
   /** Events are written queued for webhook delivery, or only kept (no webhook configured). */
   private readonly queueEvents: boolean;
   private txnBlockEnd = 0;
@@ -47,28 +55,29 @@ export class PostgresWriter extends EffectWriter {
   private readonly touched = new Set<AccountState>();
   // Fresh arrays per transaction: Bun reads a parameter when it sends the statement, not when it is made.
   private lines: [number[], number[], number[]] = [[], [], []];
-  private events: [number[], string[], number[], Array<number | null>, Array<string | null>, number[]] = [[], [], [], [], [], []];
+  private events: EventColumns = emptyEventColumns();
   private readonly earlyReversals = new Map<string, EarlyReversal>();
 
-  constructor(state: LedgerState, options: { queueEvents: boolean }) {
+  /** `state` reads the state of the transaction under way from its owner (a batch's worker, a top-up, an expiry chunk). */
+  constructor(state: () => LedgerState, options: { queueEvents: boolean }) {
     super(state);
     this.queueEvents = options.queueEvents;
   }
 
   /**
-   * Starts a transaction's changes (the writer is reused, one transaction at a time): `state.nextTxnSeq`
-   * is the start of its block of row sequences, `outboxBlockStart` that of its events.
+   * Starts a transaction's changes (the writer is reused, one transaction at a time), once its state is in
+   * place: the state's `nextTxnSeq` is the start of its block of row sequences, `outboxBlockStart` that of
+   * its events.
    */
-  begin(state: LedgerState, outboxBlockStart: number): void {
-    this.useState(state);
-    this.txnBlockEnd = state.nextTxnSeq + SEQUENCE_BLOCK;
+  begin(outboxBlockStart: number): void {
+    this.txnBlockEnd = this.state.nextTxnSeq + SEQUENCE_BLOCK;
     this.nextOutboxSeq = outboxBlockStart;
     this.outboxBlockEnd = outboxBlockStart + SEQUENCE_BLOCK;
     this.newRows.length = 0;
     this.changedRows.clear();
     this.touched.clear();
     this.lines = [[], [], []];
-    this.events = [[], [], [], [], [], []];
+    this.events = emptyEventColumns();
     this.earlyReversals.clear();
   }
 
@@ -80,13 +89,17 @@ export class PostgresWriter extends EffectWriter {
 
   event(type: EventType, accountSeq: number, txnSeq: number | null, data: Record<string, unknown> | null, nowMs: number): void {
     if (this.nextOutboxSeq >= this.outboxBlockEnd) throw new AssertionFailure(`more than ${SEQUENCE_BLOCK} events in one transaction`);
-    const [seqs, types, accounts, txns, datas, times] = this.events;
+    const [seqs, types, accounts, txns, datas, times, ledgers, availables] = this.events;
+    // The account's balances as this change left them (the state is already changed).
+    const account = this.state.accounts.get(accountSeq);
     seqs.push(this.nextOutboxSeq++);
     types.push(type);
     accounts.push(accountSeq);
     txns.push(txnSeq);
     datas.push(data === null ? null : JSON.stringify(data));
     times.push(nowMs);
+    ledgers.push(account === undefined ? null : account.ledger);
+    availables.push(account === undefined ? null : account.ledger - account.held);
   }
 
   protected queueRow(row: TransactionRow): void {

@@ -13,12 +13,15 @@ import { AssertionFailure } from "../../ops/assert.ts";
  */
 export type EventType = OutboxEvent["type"];
 
-export abstract class EffectWriter {
-  constructor(protected state: LedgerState) {}
+export abstract class EffectWriter<State extends LedgerState = LedgerState> {
+  /**
+   * `currentState` names the state's owner, read at each use and never kept: the SQLite context (whose
+   * state a rebuild replaces) or the PostgreSQL transaction under way.
+   */
+  constructor(private readonly currentState: () => State) {}
 
-  /** The writer works on this state from now on (SQLite: after a rebuild; PostgreSQL: per transaction). */
-  useState(state: LedgerState): void {
-    this.state = state;
+  protected get state(): State {
+    return this.currentState();
   }
 
   nextTransactionSeq(): number {
